@@ -1,0 +1,16 @@
+export { ApiError, isApiError, hasReason, isNotFound, isAlreadyExists, isConflict, isInvalid, isGone } from './errors';
+export type { ApiErrorReason, ApiErrorDetails, FieldCause } from './errors';
+export { FieldPath, fieldError, showValue } from './field';
+export { RealClock, FakeClock, rfc3339, rfc3339Micro } from './clock';
+export type { Clock, TimerHandle } from './clock';
+export { parseApiVersion, formatApiVersion, refOf, keyOf, controllerRef, getControllerOf, deepCopy } from './meta';
+export type { KubeObject, Stored, GroupVersionKind, ObjectRef, ObjectMeta, OwnerReference, LabelSelector, LabelSelectorRequirement, ListMeta, Condition, Time, MicroTime } from './meta';
+export { Scheme } from './scheme';
+export type { KindDefinition, KindInfo, LegacyVersion, ScaleSubresource } from './scheme';
+export { createScheme, builtinKinds } from './kinds/builtin';
+export type * from './kinds/types';
+export * from './quantity/index';
+export * from './selectors/index';
+export * from './defaults/index';
+export * from './validation/index';
+export * from './codec/index';

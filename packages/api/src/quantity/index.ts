@@ -1,0 +1,2 @@
+// Filled in by the quantity work; curated named exports only.
+export {};

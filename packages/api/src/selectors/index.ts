@@ -1,0 +1,2 @@
+// Filled in by the selectors work; curated named exports only.
+export {};

@@ -1,0 +1,110 @@
+import type { KubeObject, Scale, TypeOf } from '@bosun/api';
+
+/** Options every write takes. */
+export interface WriteOptions {
+  /** `['All']` runs admission and validation but stores nothing. */
+  dryRun?: ['All'] | [];
+  /** Identifies the writer (kept for field-manager bookkeeping). */
+  fieldManager?: string;
+  signal?: AbortSignal;
+}
+
+export interface ClientListOptions {
+  /** Omit or `''` for cluster-scoped kinds or for all namespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  /** `''`/undefined: latest; `'0'`: any; otherwise read at that revision (410 when compacted). */
+  resourceVersion?: string;
+  signal?: AbortSignal;
+}
+
+export interface ObjectList<T> {
+  apiVersion: string;
+  kind: string;
+  items: T[];
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+}
+
+export interface ClientWatchOptions extends Omit<ClientListOptions, 'limit' | 'continue'> {
+  /** Send BOOKMARK events carrying the current resourceVersion. */
+  allowWatchBookmarks?: boolean;
+  /**
+   * With no resourceVersion (or `sendInitialEvents: true`), the watch first sends
+   * ADDED for every existing match, then changes — like `kubectl get -w`.
+   */
+  sendInitialEvents?: boolean;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T = KubeObject> {
+  type: WatchEventType;
+  /** Shared and frozen: copy before mutating. */
+  object: T;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export interface PatchOptions extends WriteOptions {
+  type?: PatchType;
+  /** Patch the status subresource instead of the main resource. */
+  subresource?: 'status' | 'scale';
+}
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+export interface DeleteOptions extends WriteOptions {
+  propagationPolicy?: PropagationPolicy;
+  /** 0 deletes at once; pods default to their terminationGracePeriodSeconds. */
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface DeleteCollectionOptions extends DeleteOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /** Namespace for namespaced objects that name none (default `default`). */
+  namespace?: string;
+}
+
+/** What `apply` did to one object. */
+export interface ApplyResult<T = KubeObject> {
+  action: 'created' | 'configured' | 'unchanged';
+  object: T;
+}
+
+/**
+ * The typed client every component uses to talk to the API. Transport-agnostic: the
+ * in-process implementation calls the server core directly; a remote one speaks HTTP.
+ * Every failure is an `ApiError` with a Kubernetes status (`code`, `reason`, causes).
+ */
+export interface Client {
+  /** Creates; 409 AlreadyExists, 422 Invalid, 404 when the namespace is missing, 403 when it is terminating. */
+  create<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  /** `''` namespace for cluster-scoped kinds. 404 NotFound. */
+  get<A extends string, K extends string>(apiVersion: A, kind: K, namespace: string, name: string, opts?: { signal?: AbortSignal }): Promise<TypeOf<A, K>>;
+  list<A extends string, K extends string>(apiVersion: A, kind: K, opts?: ClientListOptions): Promise<ObjectList<TypeOf<A, K>>>;
+  /** Replaces spec and metadata (never status when the kind has a status subresource). 409 Conflict on a stale resourceVersion. */
+  update<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  /** Replaces status only. 409 Conflict on a stale resourceVersion. */
+  updateStatus<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  patch<A extends string, K extends string>(apiVersion: A, kind: K, namespace: string, name: string, patch: unknown, opts?: PatchOptions): Promise<TypeOf<A, K>>;
+  /**
+   * Deletes. Returns the object as it stands after the call: with a deletionTimestamp
+   * when it lingers (finalizers, graceful pod deletion), or its last state when gone.
+   */
+  delete<A extends string, K extends string>(apiVersion: A, kind: K, namespace: string, name: string, opts?: DeleteOptions): Promise<TypeOf<A, K>>;
+  deleteCollection<A extends string, K extends string>(apiVersion: A, kind: K, opts?: DeleteCollectionOptions): Promise<ObjectList<TypeOf<A, K>>>;
+  watch<A extends string, K extends string>(apiVersion: A, kind: K, opts?: ClientWatchOptions): AsyncIterable<WatchEvent<TypeOf<A, K>>>;
+  /** Create-or-update like `kubectl apply`: three-way merge against the last-applied record. */
+  apply<T extends KubeObject>(obj: T, opts?: ApplyOptions): Promise<ApplyResult<T>>;
+  getScale(apiVersion: string, kind: string, namespace: string, name: string): Promise<Scale>;
+  updateScale(apiVersion: string, kind: string, namespace: string, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale>;
+}
