@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, typechecks, builds,
+# runs every test, and prints one closing line "tests: N passed, N failed, N skipped".
+# Later suites that need real daemons (containerd, dockerd, etcd) start them here and
+# stop them on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version" ]; then
+  echo "== installing pnpm $pnpm_version"
+  npm install -g "pnpm@$pnpm_version" >/dev/null
+fi
+
+echo "== pnpm install"
+CI=true pnpm install --frozen-lockfile
+
+echo "== typecheck (pnpm lint)"
+pnpm lint
+
+echo "== build (tsup: ESM + .d.ts)"
+pnpm build >/dev/null
+
+echo "== tests (vitest)"
+mkdir -p .tmp
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json || status=$?
+
+node -e '
+const r = require("./.tmp/vitest.json");
+const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+if (r.numTotalTests === 0) { console.error("no test ran"); process.exit(1); }
+' || status=1
+exit "$status"
