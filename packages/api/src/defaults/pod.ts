@@ -1,0 +1,179 @@
+import { defaultImagePullPolicy } from './image';
+import { arr, child, isObj, isZero, setDefault, setDefaultString } from './util';
+import { POD_VOLUME_SOURCES } from './volume-sources';
+
+/** Options for {@link defaultPodSpec} and {@link defaultPodTemplate}. */
+export interface PodSpecDefaultOptions {
+  /**
+   * Whether an empty `restartPolicy` becomes `Always` (true by default). Job and CronJob
+   * templates pass false: their restart policy has no default and must be chosen
+   * (`OnFailure` or `Never`), so validation can say so instead of rejecting `Always`.
+   */
+  restartPolicy?: boolean;
+}
+
+/** Default file mode of secret, configMap, downwardAPI and projected volume files: 0644. */
+export const DEFAULT_VOLUME_FILE_MODE = 0o644;
+/** Default `terminationGracePeriodSeconds` of a pod. */
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+/** The scheduler a pod names when it names none. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/**
+ * Fills in a pod spec's defaults in place, as upstream's SetDefaults_PodSpec and the
+ * defaulters of everything nested in it (containers, ports, probes, env, volumes) do:
+ * dnsPolicy ClusterFirst, restartPolicy Always, securityContext {},
+ * terminationGracePeriodSeconds 30, schedulerName default-scheduler; per container the
+ * image pull policy, termination message path and policy, port protocols, probe
+ * timings and HTTP paths; per volume emptyDir when no source is set and file modes 0644.
+ * Used for pods and for every pod template (Deployment, Job, …). Idempotent; ignores
+ * anything that is not an object.
+ */
+export function defaultPodSpec(spec: unknown, opts: PodSpecDefaultOptions = {}): void {
+  if (!isObj(spec)) return;
+  setDefaultString(spec, 'dnsPolicy', 'ClusterFirst');
+  if (opts.restartPolicy !== false) setDefaultString(spec, 'restartPolicy', 'Always');
+  setDefault(spec, 'securityContext', {});
+  setDefault(spec, 'terminationGracePeriodSeconds', DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+  setDefaultString(spec, 'schedulerName', DEFAULT_SCHEDULER_NAME);
+  for (const c of arr(spec.containers)) defaultContainer(c);
+  for (const c of arr(spec.initContainers)) defaultContainer(c);
+  for (const c of arr(spec.ephemeralContainers)) defaultContainer(c);
+  for (const v of arr(spec.volumes)) defaultVolume(v);
+}
+
+/**
+ * Fills in a pod template's defaults in place: its `spec` (created when absent) gets
+ * {@link defaultPodSpec}. Template-only: the pod-level defaults of {@link defaultPod}
+ * (requests from limits, enableServiceLinks, priority) are left to the pods created from
+ * it, as upstream does. Idempotent.
+ */
+export function defaultPodTemplate(tpl: unknown, opts: PodSpecDefaultOptions = {}): void {
+  if (!isObj(tpl)) return;
+  const spec = child(tpl, 'spec');
+  if (spec) defaultPodSpec(spec, opts);
+}
+
+/**
+ * Fills in a Pod's defaults in place: {@link defaultPodSpec}, then what upstream does
+ * for pods only: requests default to limits for every resource with a limit and no
+ * request, enableServiceLinks true, host ports default to container ports with
+ * hostNetwork, priority 0 and preemptionPolicy PreemptLowerPriority when no
+ * priorityClassName names them (otherwise priority admission decides), and
+ * status.phase Pending. Idempotent.
+ */
+export function defaultPod(pod: unknown): void {
+  if (!isObj(pod)) return;
+  const spec = child(pod, 'spec');
+  if (spec) {
+    defaultPodSpec(spec);
+    const all = [...arr(spec.containers), ...arr(spec.initContainers)].filter(isObj);
+    for (const c of all) defaultRequestsFromLimits(c);
+    setDefault(spec, 'enableServiceLinks', true);
+    if (spec.hostNetwork === true) {
+      for (const c of all) {
+        for (const p of arr(c.ports)) if (isObj(p) && isZero(p.hostPort) && typeof p.containerPort === 'number') p.hostPort = p.containerPort;
+      }
+    }
+    if (!spec.priorityClassName) {
+      setDefault(spec, 'priority', 0);
+      setDefaultString(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+    }
+  }
+  const status = child(pod, 'status');
+  if (status) setDefaultString(status, 'phase', 'Pending');
+}
+
+function defaultRequestsFromLimits(c: Record<string, any>): void {
+  const resources = c.resources;
+  if (!isObj(resources) || !isObj(resources.limits)) return;
+  const requests = child(resources, 'requests');
+  if (!requests) return;
+  for (const [k, v] of Object.entries(resources.limits)) if (requests[k] === undefined && v !== undefined) requests[k] = v;
+}
+
+/**
+ * Fills in a container's defaults in place: imagePullPolicy from the image tag
+ * ({@link defaultImagePullPolicy}), terminationMessagePath `/dev/termination-log`,
+ * terminationMessagePolicy `File`, port protocol TCP, probe and lifecycle handler
+ * defaults, and `apiVersion: v1` on env field references. Idempotent.
+ */
+export function defaultContainer(c: unknown): void {
+  if (!isObj(c)) return;
+  if (!c.imagePullPolicy) c.imagePullPolicy = defaultImagePullPolicy(typeof c.image === 'string' ? c.image : '');
+  setDefaultString(c, 'terminationMessagePath', '/dev/termination-log');
+  setDefaultString(c, 'terminationMessagePolicy', 'File');
+  for (const p of arr(c.ports)) if (isObj(p)) setDefaultString(p, 'protocol', 'TCP');
+  for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(c[k]);
+  if (isObj(c.lifecycle)) {
+    for (const k of ['postStart', 'preStop']) if (isObj(c.lifecycle[k])) defaultHttpGet(c.lifecycle[k].httpGet);
+  }
+  for (const e of arr(c.env)) if (isObj(e) && isObj(e.valueFrom)) defaultFieldRef(e.valueFrom.fieldRef);
+}
+
+/** Probe defaults: timeoutSeconds 1, periodSeconds 10, successThreshold 1, failureThreshold 3, HTTP path `/` and scheme HTTP. */
+export function defaultProbe(probe: unknown): void {
+  if (!isObj(probe)) return;
+  if (isZero(probe.timeoutSeconds)) probe.timeoutSeconds = 1;
+  if (isZero(probe.periodSeconds)) probe.periodSeconds = 10;
+  if (isZero(probe.successThreshold)) probe.successThreshold = 1;
+  if (isZero(probe.failureThreshold)) probe.failureThreshold = 3;
+  defaultHttpGet(probe.httpGet);
+}
+
+function defaultHttpGet(h: unknown): void {
+  if (!isObj(h)) return;
+  setDefaultString(h, 'path', '/');
+  setDefaultString(h, 'scheme', 'HTTP');
+}
+
+function defaultFieldRef(ref: unknown): void {
+  if (isObj(ref)) setDefaultString(ref, 'apiVersion', 'v1');
+}
+
+/**
+ * Fills in a pod volume's defaults in place: `emptyDir: {}` when no source is set; file
+ * mode 0644 on secret, configMap, downwardAPI and projected volumes; hostPath type `''`;
+ * token expiry 3600s on projected service account tokens; the legacy in-tree sources'
+ * defaults (iSCSI, RBD, Azure Disk, ScaleIO). Idempotent.
+ */
+export function defaultVolume(v: unknown): void {
+  if (!isObj(v)) return;
+  if (!POD_VOLUME_SOURCES.some((k) => v[k] !== undefined && v[k] !== null)) v.emptyDir = {};
+  for (const k of ['secret', 'configMap', 'downwardAPI', 'projected']) {
+    if (isObj(v[k])) setDefault(v[k], 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
+  }
+  if (isObj(v.downwardAPI)) for (const item of arr(v.downwardAPI.items)) if (isObj(item)) defaultFieldRef(item.fieldRef);
+  if (isObj(v.projected)) {
+    for (const src of arr(v.projected.sources)) {
+      if (!isObj(src)) continue;
+      if (isObj(src.serviceAccountToken)) setDefault(src.serviceAccountToken, 'expirationSeconds', 3600);
+      if (isObj(src.downwardAPI)) for (const item of arr(src.downwardAPI.items)) if (isObj(item)) defaultFieldRef(item.fieldRef);
+    }
+  }
+  if (isObj(v.ephemeral) && isObj(v.ephemeral.volumeClaimTemplate) && isObj(v.ephemeral.volumeClaimTemplate.spec)) {
+    setDefault(v.ephemeral.volumeClaimTemplate.spec, 'volumeMode', 'Filesystem');
+  }
+  defaultVolumeSourceFields(v);
+}
+
+/** The in-tree source defaults shared by pod volumes and PersistentVolume specs. */
+export function defaultVolumeSourceFields(src: Record<string, any>): void {
+  if (isObj(src.hostPath)) setDefault(src.hostPath, 'type', '');
+  if (isObj(src.iscsi)) setDefaultString(src.iscsi, 'iscsiInterface', 'default');
+  if (isObj(src.rbd)) {
+    setDefaultString(src.rbd, 'pool', 'rbd');
+    setDefaultString(src.rbd, 'user', 'admin');
+    setDefaultString(src.rbd, 'keyring', '/etc/ceph/keyring');
+  }
+  if (isObj(src.azureDisk)) {
+    setDefault(src.azureDisk, 'cachingMode', 'ReadWrite');
+    setDefault(src.azureDisk, 'kind', 'Shared');
+    setDefault(src.azureDisk, 'fsType', 'ext4');
+    setDefault(src.azureDisk, 'readOnly', false);
+  }
+  if (isObj(src.scaleIO)) {
+    setDefaultString(src.scaleIO, 'storageMode', 'ThinProvisioned');
+    setDefaultString(src.scaleIO, 'fsType', 'xfs');
+  }
+}
