@@ -31,7 +31,7 @@ export interface AdmissionAttributes {
 export interface AdmissionDecision {
   allowed: boolean;
   message?: string;
-  causes?: FieldCause[];
+  causes?: readonly FieldCause[];
 }
 
 /** A plugin's answer: nothing (allowed), a decision, or (mutating only) a replacement object. */
@@ -100,7 +100,7 @@ export async function runValidating(plugins: readonly ValidatingAdmissionPlugin[
 
 function denial(plugin: string, d: AdmissionDecision, attrs: AdmissionAttributes): ApiError {
   const { kind } = attrs;
-  if (d.causes?.length) return ApiError.invalid(kind.kind, attrs.name, d.causes, kind.group);
+  if (d.causes?.length) return ApiError.invalid(kind.kind, attrs.name, [...d.causes], kind.group);
   const message = `${plugin} denied the request: ${d.message ?? 'no reason given'}`;
   return new ApiError('Forbidden', message, { group: kind.group, kind: kind.plural, name: attrs.name });
 }

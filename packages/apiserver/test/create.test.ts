@@ -8,10 +8,10 @@ describe('create: server-owned metadata', () => {
   it('sets uid, creationTimestamp from the clock, generation 1 and a resourceVersion', async () => {
     await using env = await createTestEnv({ clock: '2026-03-04T05:06:07Z' });
     const created = await env.client.create(pod('web-1'));
-    expect(created.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(created.metadata.creationTimestamp).toBe('2026-03-04T05:06:07Z');
-    expect(created.metadata.generation).toBe(1);
-    expect(created.metadata.resourceVersion).toMatch(/^\d+$/);
+    expect(created.metadata!.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(created.metadata!.creationTimestamp).toBe('2026-03-04T05:06:07Z');
+    expect(created.metadata!.generation).toBe(1);
+    expect(created.metadata!.resourceVersion).toMatch(/^\d+$/);
     const again = await env.client.get('v1', 'Pod', 'default', 'web-1');
     expect(again).toEqual(created);
   });
@@ -71,7 +71,7 @@ describe('create: server-owned metadata', () => {
     const e = await expectApiError(env.client.create(pod('web-1')), 'AlreadyExists', 409);
     expect(e.message).toBe('pods "web-1" already exists');
     const d = await env.client.create(deployment('web'));
-    expect(d.metadata.name).toBe('web');
+    expect(d.metadata!.name).toBe('web');
     const e2 = await expectApiError(env.client.create(deployment('web')), 'AlreadyExists');
     expect(e2.message).toBe('deployments.apps "web" already exists');
   });
@@ -89,7 +89,7 @@ describe('create: server-owned metadata', () => {
 describe('create: generateName', () => {
   it('appends five characters from the Kubernetes alphabet', async () => {
     await using env = await createTestEnv();
-    const created = await env.client.create({ ...pod(''), metadata: { generateName: 'web-', namespace: 'default' } });
+    const created: KubeObject = await env.client.create({ ...pod(''), metadata: { generateName: 'web-', namespace: 'default' } });
     const name = created.metadata!.name!;
     expect(name).toMatch(new RegExp(`^web-[${NAME_ALPHABET}]{5}$`));
     expect(created.metadata!.generateName).toBe('web-');
@@ -100,9 +100,9 @@ describe('create: generateName', () => {
     const draws = [...Array(10).fill(0), ...Array(5).fill(1.5 / NAME_ALPHABET.length)];
     let i = 0;
     await using env = await createTestEnv({ random: () => draws[i++] ?? 0.5 });
-    const a = await env.client.create({ ...pod(''), metadata: { generateName: 'web-' } });
+    const a: KubeObject = await env.client.create({ ...pod(''), metadata: { generateName: 'web-' } });
     expect(a.metadata!.name).toBe('web-bbbbb');
-    const b = await env.client.create({ ...pod(''), metadata: { generateName: 'web-' } });
+    const b: KubeObject = await env.client.create({ ...pod(''), metadata: { generateName: 'web-' } });
     expect(b.metadata!.name).toBe('web-ccccc');
   });
 
@@ -114,7 +114,7 @@ describe('create: generateName', () => {
 
   it('cuts a long prefix so the name stays within 63 characters', async () => {
     await using env = await createTestEnv();
-    const created = await env.client.create({ ...configMap(''), metadata: { generateName: 'x'.repeat(70) } });
+    const created: KubeObject = await env.client.create({ ...configMap(''), metadata: { generateName: 'x'.repeat(70) } });
     expect(created.metadata!.name).toHaveLength(63);
   });
 });
@@ -166,7 +166,7 @@ describe('create: namespaces', () => {
     await using env = await createTestEnv();
     await env.client.create(namespace('team-a'));
     const p = await env.client.create(pod('p', { namespace: 'team-a' }));
-    expect(p.metadata.namespace).toBe('team-a');
+    expect(p.metadata!.namespace).toBe('team-a');
   });
 
   it('refuses creates into a terminating namespace with 403', async () => {
@@ -245,7 +245,7 @@ describe('create: conversion, defaulting and validation', () => {
       validate: (w) => ((w.spec?.size ?? 0) > 10 ? [fieldError.invalid('spec.size', w.spec?.size, 'must be at most 10')] : []),
     });
     await using env = await createTestEnv({ scheme });
-    const w = await env.client.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
+    const w: KubeObject = await env.client.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
     expect(w.spec).toEqual({ size: 1 });
     const e = await expectApiError(env.client.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'big' }, spec: { size: 11 } }), 'Invalid', 422);
     expect(e.message).toBe('Widget.example.com "big" is invalid: spec.size: Invalid value: 11: must be at most 10');
@@ -276,7 +276,7 @@ describe('create: conversion, defaulting and validation', () => {
   it('stores nothing on a dry run', async () => {
     await using env = await createTestEnv();
     const res = await env.client.create(pod('p'), { dryRun: ['All'] });
-    expect(res.metadata.uid).toBeTruthy();
+    expect(res.metadata!.uid).toBeTruthy();
     await expectApiError(env.client.get('v1', 'Pod', 'default', 'p'), 'NotFound');
   });
 });
@@ -308,7 +308,7 @@ describe('admission chain', () => {
     await using env = await createTestEnv({ admission: { mutating, validating } });
     const created = await env.client.create(pod('p'));
     expect(seen).toEqual(['first:Always', 'second:yes', 'check:CREATE:uid']);
-    expect(created.metadata.labels).toEqual({ app: 'web', injected: 'yes' });
+    expect(created.metadata!.labels).toEqual({ app: 'web', injected: 'yes' });
   });
 
   it('validates what mutating plugins produce', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '@bosun/api';
+import type { KubeObject, Pod } from '@bosun/api';
 import { createTestEnv, type PropagationPolicy } from '../src/index';
 import { configMap, deployment, expectApiError, namespace, pod, WatchReader } from './fixtures';
 
@@ -7,7 +7,7 @@ describe('delete: finalizers', () => {
   it('marks an object with finalizers as deleting; removing the last finalizer deletes it; a watch sees MODIFIED then DELETED', async () => {
     await using env = await createTestEnv();
     const ac = new AbortController();
-    const cm = await env.client.create({ ...configMap('c'), metadata: { name: 'c', namespace: 'default', finalizers: ['example.com/cleanup', 'example.com/other'] } });
+    const cm: KubeObject = await env.client.create({ ...configMap('c'), metadata: { name: 'c', namespace: 'default', finalizers: ['example.com/cleanup', 'example.com/other'] } });
     const w = new WatchReader(env.client.watch('v1', 'ConfigMap', { namespace: 'default', resourceVersion: cm.metadata!.resourceVersion, signal: ac.signal }));
 
     await env.clock.advance(1000);

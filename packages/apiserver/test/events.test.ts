@@ -14,7 +14,7 @@ describe('event recorder', () => {
     expect(list.items).toHaveLength(1);
     const ev = list.items[0];
     expect(ev.metadata.name).toMatch(/^web\.[0-9a-f]+$/);
-    expect(ev.involvedObject).toEqual({ kind: 'Deployment', namespace: 'default', name: 'web', uid: d.metadata.uid, apiVersion: 'apps/v1', resourceVersion: d.metadata.resourceVersion });
+    expect(ev.involvedObject).toEqual({ kind: 'Deployment', namespace: 'default', name: 'web', uid: d.metadata!.uid, apiVersion: 'apps/v1', resourceVersion: d.metadata!.resourceVersion });
     expect(ev).toMatchObject({
       type: 'Normal',
       reason: 'ScalingReplicaSet',

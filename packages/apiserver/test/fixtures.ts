@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { isApiError, type ApiError, type ApiErrorReason, type ConfigMap, type Deployment, type KubeObject, type Namespace, type Pod } from '@bosun/api';
-import type { WatchEvent } from '../src/index';
+import type { ApiObject, WatchEvent } from '../src/index';
 
 /** A small pod in `default`, labelled `app: web` unless told otherwise. */
 export function pod(name: string, extra: { labels?: Record<string, string>; namespace?: string; nodeName?: string; finalizers?: string[]; spec?: Record<string, unknown> } = {}): Pod & KubeObject {
@@ -54,7 +54,7 @@ export async function expectApiError(p: Promise<unknown>, reason: ApiErrorReason
  * Reads a watch without losing events to timeouts: a `next()` that did not resolve in
  * time is kept and awaited by the following read.
  */
-export class WatchReader<T extends KubeObject = KubeObject> {
+export class WatchReader<T extends ApiObject = KubeObject> {
   private readonly it: AsyncIterator<WatchEvent<T>>;
   private pending: Promise<IteratorResult<WatchEvent<T>>> | undefined;
   done = false;
@@ -113,7 +113,7 @@ export class WatchReader<T extends KubeObject = KubeObject> {
   }
 }
 
-export function describe(e: WatchEvent): string {
+export function describe(e: WatchEvent<ApiObject>): string {
   return `${e.type} ${e.object.metadata?.name ?? ''}`;
 }
 

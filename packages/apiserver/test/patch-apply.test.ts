@@ -117,7 +117,7 @@ describe('apply', () => {
   it('merges three ways: a label dropped from the manifest goes, a field set by someone else stays', async () => {
     await using env = await createTestEnv();
     const manifest = deployment('web');
-    manifest.metadata.labels = { app: 'web', team: 'blue' } as never;
+    manifest.metadata!.labels = { app: 'web', team: 'blue' };
     await env.client.apply(manifest);
     // A controller (or a human) adds an annotation and a container env var.
     const live = (await env.client.get('apps/v1', 'Deployment', 'default', 'web')) as Deployment;
@@ -126,7 +126,7 @@ describe('apply', () => {
     await env.client.update(live);
 
     const next = deployment('web');
-    next.metadata.labels = { app: 'web' } as never;
+    next.metadata!.labels = { app: 'web' };
     const res = await env.client.apply(next);
     expect(res.action).toBe('configured');
     const d = res.object as Deployment;

@@ -82,7 +82,7 @@ describe('random API operations', () => {
         }
         for (const [apiVersion, k] of kinds) {
           const info = env.scheme.require(apiVersion, k);
-          for (const obj of (await env.client.list(apiVersion, k)).items) {
+          for (const obj of (await env.client.list(apiVersion, k)).items as Array<KubeObject & { metadata: NonNullable<KubeObject['metadata']>; status?: { qosClass?: string } }>) {
             expect(validateCreate(info, obj), `${k} ${obj.metadata.name}`).toEqual([]);
             expect(obj.metadata.uid).toBeTruthy();
             expect(obj.metadata.resourceVersion).toMatch(/^\d+$/);

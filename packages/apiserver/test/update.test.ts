@@ -47,7 +47,7 @@ describe('update', () => {
     await using env = await createTestEnv();
     const d = await env.client.create(deployment('web'));
     const again = await env.client.update(d);
-    expect(again.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
+    expect(again.metadata!.resourceVersion).toBe(d.metadata!.resourceVersion);
   });
 
   it('preserves uid, name, namespace and creationTimestamp', async () => {

@@ -82,7 +82,9 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
  * events. It never stops by itself: only {@link Informer.stop} or the run signal stop it.
  */
 export interface Informer<T extends KubeObject = KubeObject> {
+  /** The apiVersion of the kind mirrored. */
   readonly apiVersion: string;
+  /** The kind mirrored. */
   readonly kind: string;
   /** The mirror. Objects are deep-frozen and shared: copy before changing one. */
   readonly cache: Cache<T>;
@@ -237,6 +239,9 @@ export function createInformer<T extends KubeObject>(client: Client, apiVersion:
       // A delete for an object never seen (it left the selector before we listed) is noise.
       if (old) emit((h) => h.onDelete?.(obj, { finalStateUnknown: false }));
     } else {
+      const cached = indexer.get(key);
+      // The same resourceVersion is the same object (a replay after resuming): no news.
+      if (cached && rv !== '' && rvOf(cached) === rv) return;
       const old = indexer.upsert(obj);
       if (old) emit((h) => h.onUpdate?.(old, obj));
       else emit((h) => h.onAdd?.(obj, false));

@@ -53,7 +53,9 @@ export function createItemExponentialFailureRateLimiter<T = string>(opts: ItemEx
 
 /** Options of {@link createItemFastSlowRateLimiter}. */
 export interface ItemFastSlowOptions {
+  /** Delay of the first `maxFastAttempts` failures. */
   fastDelayMs: number;
+  /** Delay of every later failure. */
   slowDelayMs: number;
   /** How many attempts get the fast delay before every further one gets the slow delay. */
   maxFastAttempts: number;

@@ -13,6 +13,7 @@ export interface SharedInformerFactoryOptions {
   namespace?: string;
   /** Makes each informer's backoff; `informerBackoff()` by default. Called once per informer. */
   backoff?: () => Backoff;
+  /** Where the informers report failures; `console` by default. */
   logger?: Logger;
 }
 
@@ -20,7 +21,9 @@ export interface SharedInformerFactoryOptions {
 export interface ForKindOptions {
   /** Overrides the factory's namespace; `''` for all namespaces. */
   namespace?: string;
+  /** Only objects matching this label selector. */
   labelSelector?: string;
+  /** Only objects matching this field selector. */
   fieldSelector?: string;
   /** Used only by the call that creates the informer; later calls share its period. */
   resyncPeriodMs?: number;

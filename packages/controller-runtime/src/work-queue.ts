@@ -87,6 +87,7 @@ export interface WorkQueueOptions<T> {
  * ```
  */
 export interface WorkQueue<T = string> {
+  /** The name given in {@link WorkQueueOptions.name}, used in metrics. */
   readonly name: string;
   /** Queues `key` unless it is already queued; marks it dirty if a worker holds it. Ignored after shutdown. */
   add(key: T): void;

@@ -40,7 +40,8 @@ const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'ob
  *   comment-only documents are skipped. The dialect is the YAML 1.2 core schema
  *   (`on`/`yes` stay strings), with leading-zero integers read as octal the way
  *   kubectl reads them (`defaultMode: 0644`), merge keys, and no duplicate keys.
- * - JSON (which is YAML): one object or an array of objects.
+ * - JSON: one object or an array of objects, read by a strict JSON reader that also
+ *   refuses duplicate keys (JSON-looking YAML such as `{a: 1}` is read as YAML).
  * - A `List` (`apiVersion: v1, kind: List`, or a typed list such as `PodList`) is
  *   replaced by its `items`, recursively.
  * - Null values in mappings are dropped, as Kubernetes' typed decoding drops them.

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isNode, isPair, isSeq, LineCounter, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions, type YAMLError } from 'yaml';
 import { ApiError, isApiError, type FieldCause } from '../errors';
 import { fieldError } from '../field';
+import { JsonSyntaxError, parseJson } from './json-parse';
 import { bosunTags } from './yaml-schema';
 
 /**
@@ -76,6 +77,8 @@ export function describeCauses(causes: FieldCause[]): string {
  */
 export function parseDocuments(text: string): RawDocument[] {
   if (typeof text !== 'string') throw ApiError.badRequest(`expected YAML or JSON text, got ${typeof text}`);
+  const json = parseAsJson(text);
+  if (json) return json;
   let docs: ReturnType<typeof parseAllDocuments>;
   const lines = new LineCounter();
   try {
@@ -117,6 +120,40 @@ function documentValue(doc: Doc, n: number, lines: LineCounter): unknown {
   const value = normalize(js, '', 0, causes);
   if (causes.length) throw documentError({ document: n }, describeCauses(causes), causes);
   return value;
+}
+
+/**
+ * The fast path for text that is JSON: undefined when the text does not look like JSON
+ * or is not JSON after all (`{a: 1}` is YAML), so that the YAML path reads it.
+ */
+function parseAsJson(text: string): RawDocument[] | undefined {
+  const first = /^\uFEFF?[ \t\r\n]*(.)/.exec(text)?.[1];
+  if (first !== '{' && first !== '[') return undefined;
+  let js: unknown;
+  try {
+    js = parseJson(text, MAX_DEPTH);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    if (e.message === 'nesting is too deep') throw documentError({ document: 1 }, `nesting is too deep (more than ${MAX_DEPTH} levels)`);
+    if (e.message !== 'Map keys must be unique') return undefined;
+    const { line, col } = linePos(text, e.offset);
+    throw documentError({ document: 1, line, column: col }, `line ${line}:${col}: ${e.message}`);
+  }
+  const causes: FieldCause[] = [];
+  const value = normalize(js, '', 0, causes);
+  if (causes.length) throw documentError({ document: 1 }, describeCauses(causes), causes);
+  return value === null ? [] : [{ document: 1, value }];
+}
+
+/** 1-based line and column of a 0-based offset. */
+function linePos(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
 }
 
 /**
