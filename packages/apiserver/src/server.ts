@@ -20,7 +20,7 @@ import { OBJECT_MODIFIED, resourceNotFound, toApiError, type ErrorSubject } from
 import { IMMORTAL_NAMESPACES, NamespaceLifecycle, SYSTEM_NAMESPACES } from './namespaces';
 import { applyPatchOfType, LAST_APPLIED_ANNOTATION, threeWayApply, withLastApplied } from './patching';
 import { strategyFor, NAMESPACE_FINALIZER, type KindStrategy } from './strategy';
-import { checkFieldSelector, validateCreate, validateUpdate } from './validation';
+import { checkFieldSelector, checkTypes, validateCreate, validateUpdate } from './validation';
 import { ServerWatch, type ServerWatchOptions } from './watch';
 import { clone, copyIn, generateNameFrom, getPath, isRecord, jsonEqual, metaOf, selectorString, setPath, specChanged, type Meta } from './util';
 import type { ApiObject, ObjectList, PatchType, PropagationPolicy, WatchEvent } from './client';
@@ -126,6 +126,8 @@ interface UpdatePlan {
   dryRun?: boolean;
   /** Skips the kind's PrepareForUpdate (the finalize subresource changes what it pins). */
   skipPrepare?: boolean;
+  /** Where the proposed object came from, for how ill-typed values are refused. */
+  source?: 'body' | 'patch';
 }
 
 interface UpdateOutcome {
@@ -272,6 +274,7 @@ export class ApiServer {
   async create(input: ApiObject, opts: ServerCreateOptions = {}): Promise<KubeObject> {
     const obj = this.scheme.toServed(copyIn(input as KubeObject));
     const r = this.resolve(obj.apiVersion, obj.kind);
+    checkTypes(r.info, obj, 'body');
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
     const meta = metaOf(obj);
@@ -444,6 +447,7 @@ export class ApiServer {
     const rv = meta.resourceVersion;
     return this.updateObject(r, key, {
       subresource,
+      source: 'body',
       preconditions: rv ? { resourceVersion: rv } : undefined,
       dryRun: opts.dryRun,
       build: (current, attempt) => {
@@ -545,6 +549,7 @@ export class ApiServer {
   private async prepareUpdate(r: Resource, proposed: KubeObject, old: KubeObject, plan: UpdatePlan): Promise<void> {
     const om = old.metadata ?? {};
     checkPreconditions(r, om.name ?? '', old, plan.preconditions);
+    checkTypes(r.info, proposed, plan.source ?? 'patch');
     proposed.apiVersion = r.apiVersion;
     proposed.kind = r.kind;
     const meta = metaOf(proposed);
@@ -623,6 +628,7 @@ export class ApiServer {
   async apply(input: ApiObject, opts: ServerCreateOptions = {}): Promise<ServerApplyResult> {
     const desired = this.scheme.toServed(copyIn(input as KubeObject));
     const r = this.resolve(desired.apiVersion, desired.kind);
+    checkTypes(r.info, desired, 'body');
     desired.apiVersion = r.apiVersion;
     desired.kind = r.kind;
     const meta = metaOf(desired);
@@ -928,7 +934,8 @@ function markDeleting(meta: Meta, at: number, grace: number): void {
  * The GC finalizers a delete leaves on an object (upstream's
  * deletionFinalizersForGarbageCollection with the default policy Background).
  */
-function gcFinalizers(current: string[], policy: PropagationPolicy | undefined): { changed: boolean; finalizers: string[] } {
+function gcFinalizers(stored: unknown, policy: PropagationPolicy | undefined): { changed: boolean; finalizers: string[] } {
+  const current = Array.isArray(stored) ? stored.filter((f): f is string => typeof f === 'string') : [];
   let orphan: boolean;
   let foreground: boolean;
   if (policy === 'Orphan') [orphan, foreground] = [true, false];

@@ -257,13 +257,24 @@ describe('create: conversion, defaulting and validation', () => {
     d.spec.template.metadata.labels = { app: 'other' };
     const e = await expectApiError(env.client.create(d), 'Invalid', 422);
     expect(e.causes.map((c) => c.field)).toContain('spec.template.metadata.labels');
-    expect(e.message).toContain('selector does not match template labels');
+    expect(e.message).toContain('`selector` does not match template `labels`');
   });
 
   it('validates metadata generically (names must be DNS-1123)', async () => {
     await using env = await createTestEnv();
     const e = await expectApiError(env.client.create(configMap('Not_Valid')), 'Invalid', 422);
     expect(e.causes.map((c) => c.field)).toContain('metadata.name');
+  });
+
+  it.each([
+    ['replicas as a string', { ...deployment('web'), spec: { ...deployment('web').spec, replicas: '3' } }, 'spec.replicas'],
+    ['containers as a mapping', { ...pod('p'), spec: { containers: { name: 'c' } } }, 'spec.containers'],
+    ['a label value that is a number', { ...configMap('c'), metadata: { name: 'c', labels: { version: 1 } } }, 'metadata.labels.version'],
+  ])('refuses a body with %s with 400, naming the field', async (_n, obj, field) => {
+    await using env = await createTestEnv();
+    const e = await expectApiError(env.client.create(obj as KubeObject), 'BadRequest', 400);
+    expect(e.causes.map((c) => c.field)).toContain(field);
+    await expectApiError(env.client.apply(obj as KubeObject), 'BadRequest', 400);
   });
 
   it('rejects a body that is not JSON-serialisable with 400', async () => {

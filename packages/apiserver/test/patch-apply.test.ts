@@ -88,6 +88,14 @@ describe('patch', () => {
     await expectApiError(env.client.patch('apps/v1', 'Deployment', 'default', 'missing', { spec: { replicas: 1 } }), 'NotFound', 404);
   });
 
+  it('refuses a patch whose result has a value of the wrong type with 422 (regression: a mapping stored as metadata.finalizers crashed delete)', async () => {
+    await using env = await createTestEnv();
+    await env.client.create(configMap('c'));
+    const e = await expectApiError(env.client.patch('v1', 'ConfigMap', 'default', 'c', [{ op: 'add', path: '/metadata/finalizers', value: { a: 1 } }], { type: 'json' }), 'Invalid', 422);
+    expect(e.causes[0].field).toBe('metadata.finalizers');
+    await env.client.delete('v1', 'ConfigMap', 'default', 'c');
+  });
+
   it.each([
     ['a merge patch that is not an object', 'merge', [1, 2]],
     ['a json patch that is not a list', 'json', { op: 'add' }],

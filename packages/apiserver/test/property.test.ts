@@ -40,31 +40,54 @@ function makeObject(k: (typeof kinds)[number], name: string, ns: string, l: Reco
   }
 }
 
-type Op = (env: TestEnv) => Promise<unknown>;
+/** Objects created so far in one run: most operations aim at one of them, so they do more than miss. */
+interface Run {
+  env: TestEnv;
+  live: Array<{ apiVersion: string; kind: string; namespace: string; name: string }>;
+}
+type Op = (run: Run) => Promise<unknown>;
+
+/** An existing object (chosen by `pick`) when there is one, else a random reference. */
+const target = fc.tuple(fc.nat(), fc.boolean(), kind, names, namespaces);
+function resolve(run: Run, [pick, random, k, n, ns]: [number, boolean, (typeof kinds)[number], string, string]) {
+  if (random || run.live.length === 0) return { apiVersion: k[0] as string, kind: k[1] as string, namespace: ns, name: n };
+  return run.live[pick % run.live.length];
+}
+function remember(run: Run, obj: unknown): unknown {
+  const o = obj as KubeObject;
+  run.live.push({ apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace ?? '', name: o.metadata!.name! });
+  return obj;
+}
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.tuple(kind, names, namespaces, labels, finalizers, replicas, json).map(([k, n, ns, l, f, r, x]): Op => (env) => env.client.create(makeObject(k, n, ns, l, f, r, x))),
-  fc.tuple(kind, names, namespaces, labels, finalizers, replicas, json).map(([k, n, ns, l, f, r, x]): Op => (env) => env.client.apply(makeObject(k, n, ns, l, f, r, x))),
-  fc.tuple(kind, names, namespaces, labels, finalizers, fc.boolean()).map(([k, n, ns, l, f, stale]): Op => async (env) => {
-    const cur = await env.client.get(k[0], k[1], ns, n);
-    const next = { ...cur, metadata: { ...cur.metadata, labels: l, finalizers: f, ...(stale ? { resourceVersion: '1' } : {}) } };
-    return env.client.update(next);
+  fc.tuple(kind, names, namespaces, labels, finalizers, replicas, json).map(([k, n, ns, l, f, r, x]): Op => async (run) => remember(run, await run.env.client.create(makeObject(k, n, ns, l, f, r, x)))),
+  fc.tuple(kind, names, namespaces, labels, finalizers, replicas, json).map(([k, n, ns, l, f, r, x]): Op => async (run) => remember(run, (await run.env.client.apply(makeObject(k, n, ns, l, f, r, x))).object)),
+  fc.tuple(target, labels, finalizers, fc.boolean(), replicas).map(([t, l, f, stale, r]): Op => async (run) => {
+    const ref = resolve(run, t);
+    const cur = (await run.env.client.get(ref.apiVersion, ref.kind, ref.namespace, ref.name)) as KubeObject;
+    const spec = cur.spec && typeof cur.spec === 'object' ? { ...cur.spec, replicas: r } : cur.spec;
+    const next = { ...cur, spec, metadata: { ...cur.metadata, labels: l, finalizers: f, ...(stale ? { resourceVersion: '1' } : {}) } };
+    return run.env.client.update(next);
   }),
-  fc.tuple(kind, names, namespaces, json).map(([k, n, ns, status]): Op => async (env) => {
-    const cur = await env.client.get(k[0], k[1], ns, n);
-    return env.client.updateStatus({ ...cur, status } as KubeObject);
+  fc.tuple(target, json).map(([t, status]): Op => async (run) => {
+    const ref = resolve(run, t);
+    const cur = await run.env.client.get(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    return run.env.client.updateStatus({ ...cur, status } as KubeObject);
   }),
-  fc.tuple(kind, names, namespaces, json, fc.constantFrom('merge', 'strategic', 'json'), fc.constantFrom('', 'status', 'scale')).map(([k, n, ns, patch, type, sub]): Op => (env) =>
-    env.client.patch(k[0], k[1], ns, n, type === 'json' ? [{ op: 'add', path: '/metadata/labels', value: patch }] : patch, { type, subresource: sub === '' ? undefined : sub }),
-  ),
-  fc.tuple(kind, names, namespaces, fc.constantFrom(undefined, 'Orphan', 'Foreground', 'Background'), fc.option(fc.integer({ min: -1, max: 40 }), { nil: undefined })).map(([k, n, ns, policy, grace]): Op => (env) =>
-    env.client.delete(k[0], k[1], ns, n, { propagationPolicy: policy, gracePeriodSeconds: grace }),
-  ),
-  fc.tuple(kind, namespaces, fc.constantFrom('', 'app=web', 'app in (', 'tier!=db'), fc.constantFrom('', 'metadata.name=a', 'spec.bogus=1')).map(([k, ns, ls, fs]): Op => (env) => env.client.list(k[0], k[1], { namespace: ns, labelSelector: ls, fieldSelector: fs })),
-  fc.tuple(names, replicas).map(([n, r]): Op => (env) => env.client.updateScale('apps/v1', 'Deployment', 'default', n, { spec: { replicas: r } })),
-  fc.tuple(names, fc.constantFrom('node-1', 'node-2', '')).map(([n, node]): Op => (env) => env.client.bind!('default', n, node)),
-  names.map((n): Op => (env) => env.server.finalizeNamespace(n)),
-  fc.integer({ min: 0, max: 40_000 }).map((ms): Op => (env) => env.clock.advance(ms)),
+  fc.tuple(target, json, fc.constantFrom('merge', 'strategic', 'json'), fc.constantFrom('', 'status', 'scale'), fc.constantFrom('/metadata/labels', '/spec', '/metadata/finalizers', '/spec/replicas')).map(([t, patch, type, sub, path]): Op => (run) => {
+    const ref = resolve(run, t);
+    const body = type === 'json' ? [{ op: 'add', path, value: patch }] : patch;
+    return run.env.client.patch(ref.apiVersion, ref.kind, ref.namespace, ref.name, body, { type, subresource: sub === '' ? undefined : sub });
+  }),
+  fc.tuple(target, fc.constantFrom(undefined, 'Orphan', 'Foreground', 'Background'), fc.option(fc.integer({ min: -1, max: 40 }), { nil: undefined })).map(([t, policy, grace]): Op => (run) => {
+    const ref = resolve(run, t);
+    return run.env.client.delete(ref.apiVersion, ref.kind, ref.namespace, ref.name, { propagationPolicy: policy, gracePeriodSeconds: grace });
+  }),
+  fc.tuple(kind, namespaces, fc.constantFrom('', 'app=web', 'app in (', 'tier!=db'), fc.constantFrom('', 'metadata.name=a', 'spec.bogus=1')).map(([k, ns, ls, fs]): Op => (run) => run.env.client.list(k[0], k[1], { namespace: ns, labelSelector: ls, fieldSelector: fs })),
+  fc.tuple(names, replicas).map(([n, r]): Op => (run) => run.env.client.updateScale('apps/v1', 'Deployment', 'default', n, { spec: { replicas: r } })),
+  fc.tuple(names, fc.constantFrom('node-1', 'node-2', '')).map(([n, node]): Op => (run) => run.env.client.bind!('default', n, node)),
+  names.map((n): Op => (run) => run.env.server.finalizeNamespace(n)),
+  fc.integer({ min: 0, max: 40_000 }).map((ms): Op => (run) => run.env.clock.advance(ms)),
 );
 
 describe('random API operations', () => {
@@ -73,9 +96,10 @@ describe('random API operations', () => {
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
         await using env = await createTestEnv();
         await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+        const run: Run = { env, live: [] };
         for (const o of ops) {
           try {
-            await o(env);
+            await o(run);
           } catch (e) {
             if (!isApiError(e)) throw new Error(`a non-ApiError escaped: ${String(e)}`, { cause: e });
           }
@@ -94,7 +118,7 @@ describe('random API operations', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });

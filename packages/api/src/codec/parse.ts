@@ -32,7 +32,7 @@ export interface RawDocument {
   value: unknown;
 }
 
-export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
+const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.2',
   schema: 'core',
   customTags: bosunTags,
@@ -64,7 +64,7 @@ export function describeCauses(causes: FieldCause[]): string {
 }
 
 /**
- * Splits YAML (or JSON, which is YAML) text into documents and turns each into plain
+ * Splits YAML or JSON text into documents and turns each into plain
  * data: mappings become objects with string keys (null values dropped, as Kubernetes'
  * typed decoding drops them), lists become arrays. Empty documents (only comments, `~`,
  * or nothing between two `---`) are skipped but still counted, so document numbers

@@ -233,7 +233,7 @@ export function validateResourceFieldSelector(ref: unknown, volume: boolean, pat
       const allowed = cpu ? CPU_DIVISORS : MEMORY_DIVISORS;
       if (!allowed.some((d) => parseQuantity(d).cmp(q) === 0)) {
         const what = cpu ? 'cpu' : r.resource.endsWith('.memory') ? 'memory' : 'local ephemeral storage';
-        causes.push(fieldError.invalid(path.child('divisor'), q.toString(), `only divisor's values ${allowed.join(', ')} are supported with the ${what} resource`));
+        causes.push(fieldError.invalid(path.child('divisor'), q.toString(), `only divisor's values ${cpu ? '1m and 1' : allowed.join(', ')} are supported with the ${what} resource`));
       }
     }
   }

@@ -186,12 +186,18 @@ class SpecSchedule implements CronSchedule {
   next(afterMs: number, timeZone?: string): number | undefined {
     const tz = this.timeZone ?? timeZone ?? 'UTC';
     const first = Math.floor(afterMs / 60_000) * 60_000 + 60_000;
-    let wall = Math.floor(wallClock(first, tz) / 60_000) * 60_000;
+    // Wall-clock order is not instant order around a DST change: start the walk a few
+    // hours early and, once a match is found, look a few hours further for an earlier one.
+    const slack = tz === 'UTC' ? 0 : DST_SLACK_MS;
+    let wall = Math.floor(wallClock(first, tz) / 60_000) * 60_000 - slack;
     const yearLimit = new Date(wall).getUTCFullYear() + 5;
+    let best: number | undefined;
+    let stopAt = Infinity;
     for (;;) {
+      if (wall > stopAt) return best;
       const d = new Date(wall);
       const y = d.getUTCFullYear();
-      if (y > yearLimit) return undefined;
+      if (y > yearLimit) return best;
       const mo = d.getUTCMonth();
       if (!this.month.bits[mo + 1]) {
         wall = Date.UTC(y, mo + 1, 1);
@@ -205,16 +211,19 @@ class SpecSchedule implements CronSchedule {
         wall = Date.UTC(y, mo, d.getUTCDate(), d.getUTCHours() + 1);
         continue;
       }
-      if (!this.minute.bits[d.getUTCMinutes()]) {
-        wall += 60_000;
-        continue;
+      if (this.minute.bits[d.getUTCMinutes()]) {
+        for (const t of instantsOf(wall, tz)) {
+          if (t > afterMs && (best === undefined || t < best)) best = t;
+        }
+        if (best !== undefined && stopAt === Infinity) stopAt = wall + slack;
       }
-      const hit = instantsOf(wall, tz).find((t) => t > afterMs);
-      if (hit !== undefined) return hit;
       wall += 60_000;
     }
   }
 }
+
+/** Larger than any DST shift (at most two hours anywhere). */
+const DST_SLACK_MS = 3 * 3_600_000;
 
 class EverySchedule implements CronSchedule {
   readonly timeZone = undefined;

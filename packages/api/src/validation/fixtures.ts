@@ -2,9 +2,9 @@
 // tests. Not exported from the package.
 
 const ns = { namespace: 'default' };
-const labels = { app: 'web' };
+const labels = (): Record<string, string> => ({ app: 'web' });
 const template = (extra: Record<string, unknown> = {}) => ({
-  metadata: { labels },
+  metadata: { labels: labels() },
   spec: { containers: [{ name: 'web', image: 'nginx:1.25' }], ...extra },
 });
 
@@ -13,7 +13,7 @@ export const minimalObjects: Record<string, () => any> = {
   'v1/Pod': () => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nginx', ...ns }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } }),
   'v1/Node': () => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } }),
   'v1/Namespace': () => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }),
-  'v1/Service': () => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', ...ns }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } }),
+  'v1/Service': () => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', ...ns }, spec: { selector: labels(), ports: [{ port: 80, targetPort: 8080 }] } }),
   'v1/Endpoints': () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', ...ns }, subsets: [{ addresses: [{ ip: '10.1.0.5' }], ports: [{ port: 8080 }] }] }),
   'v1/ConfigMap': () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config', ...ns }, data: { 'app.properties': 'a=b' } }),
   'v1/Secret': () => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'auth', ...ns }, data: { password: 'cGFzc3dvcmQ=' } }),
@@ -42,32 +42,32 @@ export const minimalObjects: Record<string, () => any> = {
     apiVersion: 'v1',
     kind: 'ReplicationController',
     metadata: { name: 'web', ...ns },
-    spec: { replicas: 2, selector: labels, template: template() },
+    spec: { replicas: 2, selector: labels(), template: template() },
   }),
   'v1/ServiceAccount': () => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', ...ns } }),
   'apps/v1/Deployment': () => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', ...ns },
-    spec: { replicas: 3, selector: { matchLabels: labels }, template: template() },
+    spec: { replicas: 3, selector: { matchLabels: labels() }, template: template() },
   }),
   'apps/v1/ReplicaSet': () => ({
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name: 'web', ...ns },
-    spec: { replicas: 3, selector: { matchLabels: labels }, template: template() },
+    spec: { replicas: 3, selector: { matchLabels: labels() }, template: template() },
   }),
   'apps/v1/StatefulSet': () => ({
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: { name: 'db', ...ns },
-    spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: labels }, template: template() },
+    spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: labels() }, template: template() },
   }),
   'apps/v1/DaemonSet': () => ({
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name: 'agent', ...ns },
-    spec: { selector: { matchLabels: labels }, template: template() },
+    spec: { selector: { matchLabels: labels() }, template: template() },
   }),
   'apps/v1/ControllerRevision': () => ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'web-5b9f8f4d84', ...ns }, data: {}, revision: 1 }),
   'batch/v1/Job': () => ({
@@ -109,7 +109,7 @@ export const minimalObjects: Record<string, () => any> = {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name: 'web', ...ns },
-    spec: { minAvailable: 1, selector: { matchLabels: labels } },
+    spec: { minAvailable: 1, selector: { matchLabels: labels() } },
   }),
 };
 
