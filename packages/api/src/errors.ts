@@ -36,6 +36,13 @@ export interface ApiErrorDetails {
   uid?: string;
   causes?: FieldCause[];
   retryAfterSeconds?: number;
+  /** Decode errors: 1-based document number in a multi-document input. */
+  document?: number;
+  /** Decode errors: the item inside a List document, e.g. `items[3]`. */
+  item?: string;
+  /** Decode errors: position of a syntax error. */
+  line?: number;
+  column?: number;
 }
 
 const codeOf: Record<ApiErrorReason, number> = {

@@ -18,11 +18,11 @@ export interface Predicate<T extends KubeObject = KubeObject> {
   delete?(obj: T): boolean;
 }
 
+/** One watch event, as {@link evaluatePredicate} takes it. */
+export type PredicateEvent<T extends KubeObject = KubeObject> = { type: 'create'; obj: T } | { type: 'update'; oldObj: T; newObj: T } | { type: 'delete'; obj: T };
+
 /** Runs a predicate on one event; a missing method means "let it through". */
-export function evaluatePredicate<T extends KubeObject>(
-  p: Predicate<T>,
-  event: { type: 'create'; obj: T } | { type: 'update'; oldObj: T; newObj: T } | { type: 'delete'; obj: T },
-): boolean {
+export function evaluatePredicate<T extends KubeObject>(p: Predicate<T>, event: PredicateEvent<T>): boolean {
   switch (event.type) {
     case 'create':
       return p.create ? p.create(event.obj) : true;
