@@ -219,6 +219,18 @@ export class ApiServer {
     if (this.ownsStore) await this.store.close();
   }
 
+  private lastSecond = NaN;
+  private lastStamp = '';
+  /** RFC 3339 at second precision, formatted once per second of clock time (it is on every create). */
+  private timestamp(ms: number): string {
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.lastSecond) {
+      this.lastSecond = sec;
+      this.lastStamp = rfc3339(ms);
+    }
+    return this.lastStamp;
+  }
+
   // ---------------------------------------------------------------- kinds
 
   /** The served kind for apiVersion+kind; 404 NotFound (naming the version to use) otherwise. */
@@ -298,7 +310,7 @@ export class ApiServer {
     if (generated) m.name = generateNameFrom(m.generateName!, this.random);
     r.strategy.prepareForCreate?.(obj);
     m.uid = randomUUID();
-    m.creationTimestamp = rfc3339(this.clock.now());
+    m.creationTimestamp = this.timestamp(this.clock.now());
     if (obj.spec !== undefined) m.generation = 1;
     else delete m.generation;
     delete m.resourceVersion;

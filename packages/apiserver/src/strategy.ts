@@ -135,8 +135,17 @@ export function podQOSClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'Best
   return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }
 
+// Pods repeat a handful of quantities ('250m', '512Mi'): parse each spelling once.
+const parsed = new Map<string | number, Quantity | null>();
 function quantity(v: unknown): Quantity | undefined {
-  return typeof v === 'string' || typeof v === 'number' ? tryParseQuantity(v) : undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  let q = parsed.get(v);
+  if (q === undefined) {
+    if (parsed.size >= 1024) parsed.clear();
+    q = tryParseQuantity(v) ?? null;
+    parsed.set(v, q);
+  }
+  return q ?? undefined;
 }
 function add(a: Quantity | undefined, b: Quantity): Quantity {
   return a ? a.add(b) : b;

@@ -1,4 +1,5 @@
-import { ApiError, FieldPath, checkStructure, nameValidationFor, validateFieldSelector, validateObjectMeta, validateObjectMetaUpdate, type FieldCause, type KindInfo, type KubeObject } from '@bosun/api';
+import { ApiError, FieldPath, nameValidationFor, validateFieldSelector, validateObjectMeta, validateObjectMetaUpdate, type FieldCause, type KindInfo, type KubeObject } from '@bosun/api';
+import { structureCauses } from './structure';
 
 const META = FieldPath.root('metadata');
 const nameRules = new WeakMap<KindInfo, ReturnType<typeof nameValidationFor>>();
@@ -38,7 +39,7 @@ export function checkFieldSelector(info: KindInfo, selector: string): void {
  * ill-typed gets 422 Invalid, as upstream answers.
  */
 export function checkTypes(info: KindInfo, obj: KubeObject, as: 'body' | 'patch'): void {
-  const causes = checkStructure(obj);
+  const causes = structureCauses(obj);
   if (!causes.length) return;
   if (as === 'patch') throw ApiError.invalid(info.kind, obj.metadata?.name ?? '', causes, info.group);
   const first = causes[0];

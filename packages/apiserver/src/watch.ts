@@ -1,5 +1,5 @@
 import { ApiError, type KubeObject } from '@bosun/api';
-import { isStoreError, type ObjectStore, type Watch } from '@bosun/store';
+import { isStoreError, type ObjectStore, type Watch, type WatchEvent as StoreWatchEvent } from '@bosun/store';
 import { toApiError, type ErrorSubject } from './errors';
 import type { WatchEvent } from './client';
 
@@ -36,54 +36,70 @@ interface WatchDeps {
 /**
  * A watch as the API server serves it: an async iterable of `{ type, object }` with
  * apiVersion and kind set on every object (shared and frozen: copy before mutating).
- * One consumer: iterating again continues the same stream. Failures are thrown by the
- * iteration as ApiErrors (410 Expired: relist, or resume from the last resourceVersion
- * seen when the watcher fell behind). Ends without error on {@link stop}, when the
- * signal aborts, and when the server stops.
+ * One consumer: it is its own iterator, so iterating again continues the same stream.
+ * Failures are thrown by the iteration as ApiErrors (410 Expired: relist, or resume from
+ * the last resourceVersion seen when the watcher fell behind). Ends without error on
+ * {@link stop}, when the signal aborts, and when the server stops.
+ *
+ * Written as a plain iterator over the store's watch (no async generator in between),
+ * so each event costs one promise hop on the way to the consumer.
  */
-export class ServerWatch implements AsyncIterable<WatchEvent<KubeObject>> {
+export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>> {
   /** Whether BOOKMARK events were asked for. */
   readonly bookmarks: boolean;
   private readonly ac = new AbortController();
+  private readonly signal: AbortSignal;
   private inner: Watch | undefined;
-  private iterator: AsyncGenerator<WatchEvent<KubeObject>> | undefined;
-  private readonly unlink: (() => void) | undefined;
+  private it: AsyncIterator<StoreWatchEvent> | undefined;
+  private target: WatchTarget | undefined;
+  private state: 'new' | 'open' | 'done' = 'new';
 
   constructor(
     private readonly opts: ServerWatchOptions,
     private readonly deps: WatchDeps,
   ) {
     this.bookmarks = !!opts.allowWatchBookmarks;
-    const signal = opts.signal;
-    if (signal) {
-      if (signal.aborted) this.ac.abort();
-      else {
-        const onAbort = () => this.stop();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.unlink = () => signal.removeEventListener('abort', onAbort);
-      }
-    }
+    // AbortSignal.any does not add a listener to the caller's signal, so a hundred
+    // watches sharing one signal raise no MaxListeners warning.
+    this.signal = opts.signal ? AbortSignal.any([opts.signal, this.ac.signal]) : this.ac.signal;
   }
 
   /** Stops delivering; a pending `next()` resolves as done. Idempotent. */
   stop(): void {
     if (!this.ac.signal.aborted) this.ac.abort();
     this.inner?.stop();
-    this.unlink?.();
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<WatchEvent<KubeObject>> {
-    return (this.iterator ??= this.run());
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 
-  private async *run(): AsyncGenerator<WatchEvent<KubeObject>> {
-    if (this.ac.signal.aborted) return;
-    let target: WatchTarget;
-    try {
-      target = this.deps.open();
-    } catch (e) {
-      throw toApiError(e);
+  next(): Promise<IteratorResult<WatchEvent<KubeObject>>> {
+    if (this.state === 'new') {
+      try {
+        this.open();
+      } catch (e) {
+        this.finish();
+        return Promise.reject(toApiError(e));
+      }
     }
+    if (this.state === 'done' || !this.it) return Promise.resolve({ done: true, value: undefined });
+    return this.it.next().then(this.onResult, this.onError);
+  }
+
+  return(): Promise<IteratorResult<WatchEvent<KubeObject>>> {
+    this.stop();
+    this.finish();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  private open(): void {
+    this.state = 'open';
+    if (this.signal.aborted) {
+      this.state = 'done';
+      return;
+    }
+    const target = (this.target = this.deps.open());
     const { opts } = this;
     const rv = opts.resourceVersion || undefined;
     const initial = opts.sendInitialEvents ?? (rv === undefined || rv === '0');
@@ -95,29 +111,43 @@ export class ServerWatch implements AsyncIterable<WatchEvent<KubeObject>> {
         allowBookmarks: this.bookmarks,
         labelSelector: opts.labelSelector || undefined,
         fieldSelector: opts.fieldSelector || undefined,
-        signal: this.ac.signal,
+        signal: this.signal,
       },
     );
     this.inner = sw;
+    this.it = sw[Symbol.asyncIterator]();
     this.deps.onStart(this);
-    try {
-      for await (const ev of sw) {
-        if (ev.type === 'BOOKMARK') {
-          const o = ev.object;
-          yield { type: 'BOOKMARK', object: o.apiVersion && o.kind ? o : { ...o, apiVersion: target.apiVersion, kind: target.kind } };
-        } else if (ev.type === 'ERROR') {
-          throw ApiError.fromStatus(ev.object as never);
-        } else {
-          yield ev;
-        }
-      }
-    } catch (e) {
-      if (this.ac.signal.aborted && isStoreError(e, 'Closed')) return;
-      throw toApiError(e, target.subject);
-    } finally {
-      sw.stop();
-      this.unlink?.();
-      this.deps.onEnd(this);
-    }
   }
+
+  private finish(): void {
+    if (this.state === 'done') return;
+    const wasOpen = this.state === 'open' && this.inner !== undefined;
+    this.state = 'done';
+    this.inner?.stop();
+    if (wasOpen) this.deps.onEnd(this);
+  }
+
+  private readonly onResult = (r: IteratorResult<StoreWatchEvent>): IteratorResult<WatchEvent<KubeObject>> => {
+    if (r.done) {
+      this.finish();
+      return { done: true, value: undefined };
+    }
+    const ev = r.value;
+    if (ev.type === 'BOOKMARK') {
+      const o = ev.object;
+      const t = this.target!;
+      return { done: false, value: { type: 'BOOKMARK', object: o.apiVersion && o.kind ? o : { ...o, apiVersion: t.apiVersion, kind: t.kind } } };
+    }
+    if (ev.type === 'ERROR') {
+      this.finish();
+      throw ApiError.fromStatus(ev.object as never);
+    }
+    return { done: false, value: ev };
+  };
+
+  private readonly onError = (e: unknown): IteratorResult<WatchEvent<KubeObject>> => {
+    this.finish();
+    if (this.signal.aborted && isStoreError(e, 'Closed')) return { done: true, value: undefined };
+    throw toApiError(e, this.target?.subject);
+  };
 }

@@ -1,5 +1,5 @@
-import { isConflict, type Clock, type KubeObject } from '@bosun/api';
-import type { Client, EventRecorder } from '@bosun/apiserver';
+import { isConflict, isNotFound, type Clock, type KubeObject } from '@bosun/api';
+import type { Client, EventRecorder, WriteOptions } from '@bosun/apiserver';
 import type { SharedInformerFactory } from './shared-informers';
 
 /**
@@ -162,4 +162,38 @@ export async function retryOnConflict<R>(fn: (attempt: number) => Promise<R>, op
       if (opts.clock) await opts.clock.sleep(opts.delayMs ?? 10, opts.signal);
     }
   }
+}
+
+/**
+ * Read-modify-write of one object with conflict retry: `mutate` gets `obj` on the first
+ * attempt and the latest stored version on each retry, and returns the object to write
+ * (a changed copy; never mutate its argument, which may be a frozen cache object), or
+ * undefined to write nothing. Resolves to the object as stored afterwards, or undefined
+ * when it is gone (404, or replaced by a new object with the same name).
+ */
+export async function updateWithRetry<T extends KubeObject>(client: Client, obj: T, mutate: (latest: T) => T | undefined, opts: WriteOptions = {}): Promise<T | undefined> {
+  const m = obj.metadata ?? {};
+  return retryOnConflict(
+    async (attempt) => {
+      let latest = obj;
+      if (attempt > 0) {
+        try {
+          latest = (await client.get(obj.apiVersion ?? '', obj.kind ?? '', m.namespace ?? '', m.name ?? '', { signal: opts.signal })) as unknown as T;
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+        if (m.uid && latest.metadata?.uid !== m.uid) return undefined;
+      }
+      const next = mutate(latest);
+      if (!next) return latest;
+      try {
+        return await client.update(next, opts);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    },
+    { signal: opts.signal },
+  );
 }

@@ -1,10 +1,9 @@
 // Job and CronJob, as batch/validation checks them.
-import type { FieldCause } from '../errors';
+import { isApiError, type FieldCause } from '../errors';
 import { isValidTimeZone, parseCron } from './cron';
 import { validatePodTemplate } from './pod';
 import { SELECTOR_MISMATCH } from './workloads';
 import { clone, compileSelector, FieldPath, fieldError, has, immutable, int, isObj, nonNegative, obj, semanticEqual, templateLabels, validateLabelSelector, type Causes, type Path } from './util';
-import { isApiError } from '../errors';
 
 const COMPLETION_MODES = ['NonIndexed', 'Indexed'];
 const JOB_RESTART_POLICIES = ['OnFailure', 'Never'];

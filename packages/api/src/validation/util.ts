@@ -4,8 +4,7 @@
 // a field of the wrong shape produces a cause, never an exception.
 import type { FieldCause } from '../errors';
 import { FieldPath, fieldError, showValue } from '../field';
-import { labelSelectorFromObject, type Selector } from '../selectors/index';
-import { validateLabelValue, validateQualifiedName } from '../selectors/index';
+import { labelSelectorFromObject, validateLabelValue, validateQualifiedName, type Selector } from '../selectors/index';
 import { tryParseQuantity, type Quantity } from '../quantity/index';
 
 export type Path = FieldPath;
