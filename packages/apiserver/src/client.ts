@@ -21,6 +21,7 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link Client.list}. */
 export interface ClientListOptions {
   /** Omit or `''` for cluster-scoped kinds or for all namespaces. */
   namespace?: string;
@@ -33,6 +34,7 @@ export interface ClientListOptions {
   signal?: AbortSignal;
 }
 
+/** A list as the API returns it: `<Kind>List` with items (apiVersion and kind set on each) and list metadata. */
 export interface ObjectList<T> {
   apiVersion: string;
   kind: string;
@@ -40,6 +42,7 @@ export interface ObjectList<T> {
   metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
 }
 
+/** Options of {@link Client.watch}. */
 export interface ClientWatchOptions extends Omit<ClientListOptions, 'limit' | 'continue'> {
   /** Send BOOKMARK events carrying the current resourceVersion. */
   allowWatchBookmarks?: boolean;
@@ -50,24 +53,30 @@ export interface ClientWatchOptions extends Omit<ClientListOptions, 'limit' | 'c
   sendInitialEvents?: boolean;
 }
 
+/** ERROR is reserved for remote transports; the in-process client throws ApiErrors from the iteration instead. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** One change seen by a watch. BOOKMARK objects carry only apiVersion, kind and `metadata.resourceVersion`. */
 export interface WatchEvent<T = KubeObject> {
   type: WatchEventType;
   /** Shared and frozen: copy before mutating. */
   object: T;
 }
 
+/** `merge`: RFC 7386; `json`: RFC 6902; `strategic`: Kubernetes strategic merge (built-in kinds); `apply`: create-or-update with the three-way merge. */
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
+/** Options of {@link Client.patch}. */
 export interface PatchOptions extends WriteOptions {
   type?: PatchType;
   /** Patch the status subresource instead of the main resource. */
   subresource?: 'status' | 'scale';
 }
 
+/** What happens to dependents: Background (default) deletes them after the owner, Foreground before, Orphan keeps them. */
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
+/** Options of {@link Client.delete}. */
 export interface DeleteOptions extends WriteOptions {
   propagationPolicy?: PropagationPolicy;
   /** 0 deletes at once; pods default to their terminationGracePeriodSeconds. */
@@ -75,12 +84,14 @@ export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+/** Options of {@link Client.deleteCollection}: the selection plus the options of each delete. */
 export interface DeleteCollectionOptions extends DeleteOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
 }
 
+/** Options of {@link Client.apply}. */
 export interface ApplyOptions extends WriteOptions {
   /** Namespace for namespaced objects that name none (default `default`). */
   namespace?: string;

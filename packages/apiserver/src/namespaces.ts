@@ -42,27 +42,35 @@ export class NamespaceLifecycle {
     this.watch?.stop();
   }
 
-  /** Throws the ApiError upstream returns for a create of `resource` into `namespace`. */
-  async checkCreate(namespace: string, resource: string, group: string, name: string): Promise<void> {
-    let st = this.cache.get(namespace);
-    if (!st || st.gone) {
-      try {
-        const live = await this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
-        st = this.observe(live) ?? { terminating: false, rv: 0n };
-        // A tombstone newer than what we just read: trust the read (the watch lags).
-        if (st.gone) st = this.observe(live, true);
-      } catch (e) {
-        if (isStoreError(e, 'NotFound')) throw ApiError.notFound(NAMESPACES, namespace);
-        throw toApiError(e, { resource: NAMESPACES, group: '', name: namespace });
-      }
+  /**
+   * Throws the ApiError upstream returns for a create of `resource` into `namespace`.
+   * Synchronous (undefined) when the cache knows the namespace; a promise otherwise.
+   */
+  checkCreate(namespace: string, resource: string, group: string, name: string): void | Promise<void> {
+    const st = this.cache.get(namespace);
+    if (st && !st.gone) return this.verdict(st, namespace, resource, group, name);
+    return this.lookup(namespace).then((live) => this.verdict(live, namespace, resource, group, name));
+  }
+
+  private async lookup(namespace: string): Promise<NsState> {
+    try {
+      const live = await this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
+      const st = this.observe(live) ?? { terminating: false, rv: 0n };
+      // A tombstone newer than what we just read: trust the read (the watch lags).
+      return st.gone ? (this.observe(live, true) ?? st) : st;
+    } catch (e) {
+      if (isStoreError(e, 'NotFound')) throw ApiError.notFound(NAMESPACES, namespace);
+      throw toApiError(e, { resource: NAMESPACES, group: '', name: namespace });
     }
-    if (st?.terminating) {
-      const err = ApiError.forbidden(resource, name, `unable to create new content in namespace ${namespace} because it is being terminated`, group);
-      err.details.kind = NAMESPACES;
-      err.details.name = namespace;
-      err.details.causes = [{ reason: 'NamespaceTerminating', field: 'metadata.namespace', message: `namespace ${namespace} is being terminated` }];
-      throw err;
-    }
+  }
+
+  private verdict(st: NsState, namespace: string, resource: string, group: string, name: string): void {
+    if (!st.terminating) return;
+    const err = ApiError.forbidden(resource, name, `unable to create new content in namespace ${namespace} because it is being terminated`, group);
+    err.details.kind = NAMESPACES;
+    err.details.name = namespace;
+    err.details.causes = [{ reason: 'NamespaceTerminating', field: 'metadata.namespace', message: `namespace ${namespace} is being terminated` }];
+    throw err;
   }
 
   /** Records the state of a namespace this server just wrote or read. */

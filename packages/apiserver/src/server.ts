@@ -23,7 +23,7 @@ import { strategyFor, NAMESPACE_FINALIZER, type KindStrategy } from './strategy'
 import { checkFieldSelector, checkTypes, validateCreate, validateUpdate } from './validation';
 import { ServerWatch, type ServerWatchOptions } from './watch';
 import { clone, copyIn, generateNameFrom, getPath, isRecord, jsonEqual, metaOf, selectorString, setPath, specChanged, type Meta } from './util';
-import type { ApiObject, ObjectList, PatchType, PropagationPolicy, WatchEvent } from './client';
+import type { ApiObject, ObjectList, PatchType, PropagationPolicy } from './client';
 
 /** A sink for the few things the server reports without failing a request. */
 export interface Logger {
@@ -300,7 +300,10 @@ export class ApiServer {
     if (r.statusSubresource && !r.strategy.keepStatusOnCreate) delete obj.status;
     r.info.defaulter?.(obj);
 
-    if (r.namespaced) await this.namespaces.checkCreate(meta.namespace!, r.plural, r.group, meta.name ?? '');
+    if (r.namespaced) {
+      const pending = this.namespaces.checkCreate(meta.namespace!, r.plural, r.group, meta.name ?? '');
+      if (pending) await pending;
+    }
     const dryRun = !!opts.dryRun;
     if (this.mutating.length) await runMutating(this.mutating, this.attrs(r, 'CREATE', '', obj, undefined, dryRun));
 
@@ -337,7 +340,7 @@ export class ApiServer {
 
   // ---------------------------------------------------------------- reads
 
-  /** One object; 404 NotFound (`pods "x" not found`). `namespace` is ignored for cluster-scoped kinds. */
+  /** One object; 404 NotFound (`pods "x" not found`). `namespace` is ignored for cluster-scoped kinds; `''` means `default` for namespaced ones (as for update, patch and delete). */
   async get(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject> {
     const r = this.resolve(apiVersion, kind);
     try {
@@ -1021,4 +1024,3 @@ export async function createApiServer(opts: ApiServerOptions = {}): Promise<ApiS
   return server;
 }
 
-export type { WatchEvent };

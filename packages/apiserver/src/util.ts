@@ -51,37 +51,51 @@ export function copyIn<T>(obj: T): T {
 }
 
 function copyValue(v: unknown, depth: number): unknown {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return v;
-    case 'number':
-      return Number.isFinite(v) ? v : null;
-    case 'object': {
-      if (v === null) return null;
-      if (depth > MAX_DEPTH) throw ApiError.badRequest(`the request body is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
-      if (Array.isArray(v)) {
-        const out = new Array<unknown>(v.length);
-        for (let i = 0; i < v.length; i++) {
-          const x = copyValue(v[i], depth + 1);
-          out[i] = x === undefined ? null : x;
-        }
-        return out;
-      }
-      const src = v as Record<string, unknown>;
-      if (typeof src.toJSON === 'function') return copyValue((src.toJSON as () => unknown)(), depth + 1);
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(src)) {
-        const x = copyValue(src[k], depth + 1);
-        if (x !== undefined) out[k] = x;
-      }
-      return out;
-    }
-    case 'bigint':
-      throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
-    default:
-      return undefined; // functions, symbols, undefined: dropped as JSON drops them
+  if (typeof v !== 'object') {
+    if (typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null; // + 0: -0 becomes 0, as in JSON
+    if (typeof v === 'bigint') throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
+    return undefined; // functions, symbols, undefined: dropped as JSON drops them
   }
+  if (v === null) return null;
+  if (depth > MAX_DEPTH) throw ApiError.badRequest(`the request body is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const c = typeof x === 'string' || typeof x === 'boolean' ? x : copyValue(x, depth + 1);
+      out[i] = c === undefined ? null : c;
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  const plain = proto === Object.prototype || proto === null;
+  const src = v as Record<string, unknown>;
+  if (typeof src.toJSON === 'function') return copyValue((src.toJSON as () => unknown)(), depth + 1);
+  const out: Record<string, unknown> = {};
+  if (plain) {
+    // for-in over a plain object visits exactly its own enumerable keys, without the array Object.keys allocates.
+    for (const k in src) {
+      const x = src[k];
+      if (typeof x === 'string' || typeof x === 'boolean') out[k] = x;
+      else {
+        const c = copyValue(x, depth + 1);
+        if (c !== undefined) out[k] = c;
+      }
+    }
+  } else {
+    for (const k of Object.keys(src)) {
+      const c = copyValue(src[k], depth + 1);
+      if (c !== undefined) out[k] = c;
+    }
+  }
+  // An own "__proto__" member (JSON.parse makes one) must stay data, not become the prototype.
+  if (Object.hasOwn(src, '__proto__')) {
+    const c = copyValue(src.__proto__, depth + 1);
+    if (Object.getPrototypeOf(out) !== Object.prototype) Object.setPrototypeOf(out, Object.prototype);
+    if (c !== undefined) Object.defineProperty(out, '__proto__', { value: c, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** A deep copy of a JSON value (stored objects). */

@@ -49,6 +49,7 @@ export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>
   readonly bookmarks: boolean;
   private readonly ac = new AbortController();
   private readonly signal: AbortSignal;
+  private unlink: (() => void) | undefined;
   private inner: Watch | undefined;
   private it: AsyncIterator<StoreWatchEvent> | undefined;
   private target: WatchTarget | undefined;
@@ -59,9 +60,7 @@ export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>
     private readonly deps: WatchDeps,
   ) {
     this.bookmarks = !!opts.allowWatchBookmarks;
-    // AbortSignal.any does not add a listener to the caller's signal, so a hundred
-    // watches sharing one signal raise no MaxListeners warning.
-    this.signal = opts.signal ? AbortSignal.any([opts.signal, this.ac.signal]) : this.ac.signal;
+    this.signal = this.ac.signal;
   }
 
   /** Stops delivering; a pending `next()` resolves as done. Idempotent. */
@@ -95,10 +94,11 @@ export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>
 
   private open(): void {
     this.state = 'open';
-    if (this.signal.aborted) {
+    if (this.opts.signal?.aborted || this.signal.aborted) {
       this.state = 'done';
       return;
     }
+    if (this.opts.signal) this.unlink = link(this.opts.signal, this);
     const target = (this.target = this.deps.open());
     const { opts } = this;
     const rv = opts.resourceVersion || undefined;
@@ -124,6 +124,8 @@ export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>
     const wasOpen = this.state === 'open' && this.inner !== undefined;
     this.state = 'done';
     this.inner?.stop();
+    this.unlink?.();
+    this.unlink = undefined;
     if (wasOpen) this.deps.onEnd(this);
   }
 
@@ -149,5 +151,41 @@ export class ServerWatch implements AsyncIterableIterator<WatchEvent<KubeObject>
     this.finish();
     if (this.signal.aborted && isStoreError(e, 'Closed')) return { done: true, value: undefined };
     throw toApiError(e, this.target?.subject);
+  };
+}
+
+interface Relay {
+  watches: Set<ServerWatch>;
+  onAbort: () => void;
+}
+const relays = new WeakMap<AbortSignal, Relay>();
+
+/**
+ * Stops `w` when `signal` aborts, through one listener per signal however many watches
+ * share it: informers commonly pass one signal to every watch, and a listener each would
+ * trip Node's MaxListeners warning (AbortSignal.any would not, but leaks on Node 20
+ * when the shared signal lives long). Returns the unlink function.
+ */
+function link(signal: AbortSignal, w: ServerWatch): () => void {
+  let relay = relays.get(signal);
+  if (!relay) {
+    const watches = new Set<ServerWatch>();
+    const onAbort = () => {
+      relays.delete(signal);
+      for (const x of watches) x.stop();
+      watches.clear();
+    };
+    relay = { watches, onAbort };
+    relays.set(signal, relay);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const r = relay;
+  r.watches.add(w);
+  return () => {
+    r.watches.delete(w);
+    if (r.watches.size === 0 && relays.get(signal) === r) {
+      signal.removeEventListener('abort', r.onAbort);
+      relays.delete(signal);
+    }
   };
 }

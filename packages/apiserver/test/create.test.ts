@@ -387,3 +387,21 @@ describe('clock', () => {
     expect(c.metadata?.creationTimestamp).toBe('2030-06-01T12:01:30Z');
   });
 });
+
+describe('test env', () => {
+  it('stops idempotently; afterwards calls fail with an ApiError (503) and watches end', async () => {
+    const env = await createTestEnv();
+    await env.client.create(configMap('c'));
+    await env.stop();
+    await env[Symbol.asyncDispose]();
+    await expectApiError(env.client.get('v1', 'ConfigMap', 'default', 'c'), 'ServiceUnavailable', 503);
+  });
+
+  it('accepts a FakeClock or a start time', async () => {
+    const clock = new FakeClock('2031-02-03T04:05:06Z');
+    await using a = await createTestEnv({ clock });
+    expect(a.clock).toBe(clock);
+    await using b = await createTestEnv({ clock: '2031-02-03T04:05:06Z' });
+    expect(b.clock.now()).toBe(clock.now());
+  });
+});

@@ -212,6 +212,34 @@ describe('watch', () => {
     await c.expectEnd();
   });
 
+  it('many watches can share one signal: one abort ends them all, without a MaxListeners warning', async () => {
+    await using env = await createTestEnv();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const ac = new AbortController();
+      const readers = Array.from({ length: 30 }, () => new WatchReader(env.client.watch('v1', 'ConfigMap', { signal: ac.signal })));
+      await env.client.create(configMap('a'));
+      for (const r of readers) expect((await r.take(1))[0].type).toBe('ADDED');
+      ac.abort();
+      for (const r of readers) await r.expectEnd();
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('stop() ends a watch that is waiting for events', async () => {
+    await using env = await createTestEnv();
+    const w = env.server.watch('v1', 'ConfigMap', {});
+    const reader = new WatchReader(w);
+    await reader.expectQuiet(10);
+    w.stop();
+    await reader.expectEnd();
+  });
+
   it('event objects are frozen, so a consumer cannot corrupt what others see', async () => {
     await using env = await createTestEnv();
     await env.client.create(configMap('a', { k: 'v' }));

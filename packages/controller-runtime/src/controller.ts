@@ -1,5 +1,5 @@
 import { keyOf, parseApiVersion, RealClock, type Clock, type KubeObject, type TypeOf } from '@bosun/api';
-import { createEventRecorder, type Client, type EventRecorder, type Logger } from '@bosun/apiserver';
+import { createEventRecorder, type ApiObject, type Client, type EventRecorder, type Logger } from '@bosun/apiserver';
 import { ControllerRuntimeError } from './errors';
 import type { Informer } from './informer';
 import type { ControllerMetrics } from './metrics';
@@ -28,10 +28,10 @@ export type ReconcileRequest = string | { namespace?: string; name: string };
  * the new object of an update. Must be quick and pure: read caches, not the API. A map
  * function that throws is logged and enqueues nothing.
  */
-export type MapFunc<S extends KubeObject = KubeObject> = (obj: S) => readonly ReconcileRequest[];
+export type MapFunc<S extends ApiObject = ApiObject> = (obj: S) => readonly ReconcileRequest[];
 
 /** Which objects of a kind an informer watches, and which of their events pass. */
-export interface WatchOptions<S extends KubeObject = KubeObject> {
+export interface WatchOptions<S extends ApiObject = ApiObject> {
   /** Only this namespace; omit for all namespaces (and for cluster-scoped kinds). */
   namespace?: string;
   /** Only objects matching this label selector. */
@@ -43,7 +43,7 @@ export interface WatchOptions<S extends KubeObject = KubeObject> {
 }
 
 /** Options of `Controller.for`. */
-export interface ForOptions<T extends KubeObject = KubeObject> extends WatchOptions<T> {
+export interface ForOptions<T extends ApiObject = ApiObject> extends WatchOptions<T> {
   /**
    * The kind is cluster-scoped. Owned objects then enqueue their owner by name alone
    * (otherwise by the owned object's namespace and the owner's name, since a namespaced
@@ -86,7 +86,7 @@ export interface ControllerEnv {
  * queue. A `Manager` runs it (`manager.add(controller)`); `ControllerBuilder.run` runs
  * one alone.
  */
-export interface Controller<T extends KubeObject = KubeObject> {
+export interface Controller<T extends ApiObject = ApiObject> {
   /** See {@link ControllerConfig.name}. */
   readonly name: string;
   /** The kind reconciled. */
@@ -130,17 +130,17 @@ export interface RunOptions {
 
 interface WatchSpec {
   kind: KindRef;
-  opts: WatchOptions<KubeObject>;
+  opts: WatchOptions<ApiObject>;
   /** Turns an object of this kind into keys of the controller's kind. */
-  keys: (obj: KubeObject) => readonly string[];
+  keys: (obj: ApiObject) => readonly string[];
 }
 
 interface BuilderSpec {
   forKind: KindRef;
-  forOpts: ForOptions<KubeObject>;
+  forOpts: ForOptions<ApiObject>;
   owns: WatchSpec[];
   watches: WatchSpec[];
-  filters: Predicate<KubeObject>[];
+  filters: Predicate<ApiObject>[];
   config: ControllerConfig;
 }
 
@@ -179,7 +179,7 @@ function errorMessage(e: unknown): string {
  * manager.add(controller);
  * ```
  */
-export class ControllerBuilder<T extends KubeObject = KubeObject> {
+export class ControllerBuilder<T extends ApiObject = ApiObject> {
   /** @internal Use `Controller.for`. */
   constructor(private readonly spec: BuilderSpec) {}
 
@@ -190,14 +190,14 @@ export class ControllerBuilder<T extends KubeObject = KubeObject> {
    * update, the owners of both the old and the new object).
    */
   owns<A extends string, K extends string>(apiVersion: A, kind: K, opts?: WatchOptions<TypeOf<A, K>>): ControllerBuilder<T>;
-  owns<S extends KubeObject = KubeObject>(kind: KindRef, opts?: WatchOptions<S>): ControllerBuilder<T>;
+  owns<S extends ApiObject = ApiObject>(kind: KindRef, opts?: WatchOptions<S>): ControllerBuilder<T>;
   owns(a: string | KindRef, b?: unknown, c?: unknown): ControllerBuilder<T> {
     const kind = toKindRef(a, b);
-    const opts = ((typeof a === 'string' ? c : b) ?? {}) as WatchOptions<KubeObject>;
+    const opts = ((typeof a === 'string' ? c : b) ?? {}) as WatchOptions<ApiObject>;
     const { group } = parseApiVersion(this.spec.forKind.apiVersion);
     const ownerKind = this.spec.forKind.kind;
     const clusterScoped = this.spec.forOpts.clusterScoped === true;
-    const keys = (obj: KubeObject): string[] => {
+    const keys = (obj: ApiObject): string[] => {
       const out: string[] = [];
       for (const r of obj.metadata?.ownerReferences ?? []) {
         if (r.controller !== true || r.kind !== ownerKind || parseApiVersion(r.apiVersion).group !== group) continue;
@@ -214,13 +214,13 @@ export class ControllerBuilder<T extends KubeObject = KubeObject> {
    * for them (for an update, for both the old and the new object).
    */
   watches<A extends string, K extends string>(apiVersion: A, kind: K, mapFn: MapFunc<TypeOf<A, K>>, opts?: WatchOptions<TypeOf<A, K>>): ControllerBuilder<T>;
-  watches<S extends KubeObject = KubeObject>(kind: KindRef, mapFn: MapFunc<S>, opts?: WatchOptions<S>): ControllerBuilder<T>;
+  watches<S extends ApiObject = ApiObject>(kind: KindRef, mapFn: MapFunc<S>, opts?: WatchOptions<S>): ControllerBuilder<T>;
   watches(a: string | KindRef, b: unknown, c?: unknown, d?: unknown): ControllerBuilder<T> {
     const kind = toKindRef(a, b);
-    const mapFn = (typeof a === 'string' ? c : b) as MapFunc<KubeObject>;
-    const opts = ((typeof a === 'string' ? d : c) ?? {}) as WatchOptions<KubeObject>;
+    const mapFn = (typeof a === 'string' ? c : b) as MapFunc<ApiObject>;
+    const opts = ((typeof a === 'string' ? d : c) ?? {}) as WatchOptions<ApiObject>;
     if (typeof mapFn !== 'function') throw new ControllerRuntimeError('InvalidArgument', `controller: watches(${kind.apiVersion}, ${kind.kind}) needs a map function`);
-    const keys = (obj: KubeObject) => mapFn(obj).map(requestKey);
+    const keys = (obj: ApiObject) => mapFn(obj).map(requestKey);
     return new ControllerBuilder<T>({ ...this.spec, watches: [...this.spec.watches, { kind, opts, keys }] });
   }
 
@@ -229,7 +229,7 @@ export class ControllerBuilder<T extends KubeObject = KubeObject> {
    * kinds) before they enqueue anything; several filters must all pass. See
    * `generationChanged()` and the other predicates.
    */
-  withEventFilter(p: Predicate<KubeObject>): ControllerBuilder<T> {
+  withEventFilter(p: Predicate<ApiObject>): ControllerBuilder<T> {
     return new ControllerBuilder<T>({ ...this.spec, filters: [...this.spec.filters, p] });
   }
 
@@ -280,17 +280,17 @@ export class ControllerBuilder<T extends KubeObject = KubeObject> {
  * built-in kinds; give it for custom kinds: `Controller.for<Mirror>(MirrorKind)`.
  */
 function forKind<A extends string, K extends string>(apiVersion: A, kind: K, opts?: ForOptions<TypeOf<A, K>>): ControllerBuilder<TypeOf<A, K>>;
-function forKind<T extends KubeObject = KubeObject>(kind: KindRef, opts?: ForOptions<T>): ControllerBuilder<T>;
-function forKind(a: string | KindRef, b?: unknown, c?: unknown): ControllerBuilder<KubeObject> {
+function forKind<T extends ApiObject = ApiObject>(kind: KindRef, opts?: ForOptions<T>): ControllerBuilder<T>;
+function forKind(a: string | KindRef, b?: unknown, c?: unknown): ControllerBuilder<ApiObject> {
   const kind = toKindRef(a, b);
-  const forOpts = ((typeof a === 'string' ? c : b) ?? {}) as ForOptions<KubeObject>;
+  const forOpts = ((typeof a === 'string' ? c : b) ?? {}) as ForOptions<ApiObject>;
   return new ControllerBuilder({ forKind: kind, forOpts, owns: [], watches: [], filters: [], config: {} });
 }
 
 /** The entry point of the controller builder: `Controller.for(kind)`; see {@link ControllerBuilder}. */
 export const Controller = { for: forKind } as const;
 
-function createController<T extends KubeObject, Ctx extends object>(spec: BuilderSpec, reconcile: Reconcile<T, Ctx>, errorPolicy: ErrorPolicy<T, Ctx>, userCtx: Ctx): Controller<T> {
+function createController<T extends ApiObject, Ctx extends object>(spec: BuilderSpec, reconcile: Reconcile<T, Ctx>, errorPolicy: ErrorPolicy<T, Ctx>, userCtx: Ctx): Controller<T> {
   const name = spec.config.name ?? spec.forKind.kind.toLowerCase();
   const concurrency = spec.config.concurrency ?? 1;
   let env: ControllerEnv | undefined;
@@ -301,7 +301,7 @@ function createController<T extends KubeObject, Ctx extends object>(spec: Builde
   let queue: WorkQueue<string> | undefined;
   let running = false;
 
-  function pass(watchPredicates: readonly Predicate<KubeObject>[] | undefined, event: PredicateEvent<KubeObject>): boolean {
+  function pass(watchPredicates: readonly Predicate<ApiObject>[] | undefined, event: PredicateEvent<ApiObject>): boolean {
     for (const p of spec.filters) if (!evaluatePredicate(p, event)) return false;
     for (const p of watchPredicates ?? []) if (!evaluatePredicate(p, event)) return false;
     return true;
@@ -319,7 +319,7 @@ function createController<T extends KubeObject, Ctx extends object>(spec: Builde
       env = e;
       recorder = e.recorder ?? createEventRecorder(e.client, { component: name, logger: e.logger }, e.clock);
       logger = e.logger ?? consoleLogger;
-      const informerFor = (k: KindRef, o: WatchOptions<KubeObject>) =>
+      const informerFor = (k: KindRef, o: WatchOptions<ApiObject>) =>
         e.informers.forKind(k.apiVersion, k.kind, { namespace: o.namespace, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector }) as unknown as Informer;
       primary = informerFor(spec.forKind, spec.forOpts);
       sources = [{ informer: primary, spec: undefined }, ...[...spec.owns, ...spec.watches].map((w) => ({ informer: informerFor(w.kind, w.opts), spec: w }))];
@@ -341,7 +341,7 @@ function createController<T extends KubeObject, Ctx extends object>(spec: Builde
       const enqueue = (keys: readonly string[]) => {
         for (const k of keys) if (k) q.add(k);
       };
-      const safeKeys = (w: WatchSpec, obj: KubeObject): readonly string[] => {
+      const safeKeys = (w: WatchSpec, obj: ApiObject): readonly string[] => {
         try {
           return w.keys(obj);
         } catch (e) {
@@ -350,7 +350,7 @@ function createController<T extends KubeObject, Ctx extends object>(spec: Builde
         }
       };
       const removers = sources.map(({ informer, spec: w }) => {
-        const keysOf = (obj: KubeObject) => (w ? safeKeys(w, obj) : [keyOf(obj)]);
+        const keysOf = (obj: ApiObject) => (w ? safeKeys(w, obj) : [keyOf(obj)]);
         const preds = w ? w.opts.predicates : spec.forOpts.predicates;
         return informer.addEventHandler({
           onAdd: (obj) => {
@@ -402,7 +402,7 @@ function createController<T extends KubeObject, Ctx extends object>(spec: Builde
           const terminal = isTerminalError(err);
           metrics?.observeReconcile(name, 'error', seconds());
           metrics?.reconcileError(name, terminal);
-          recorder.event(obj, 'Warning', 'ReconcileError', errorMessage(err));
+          recorder.event(obj as unknown as KubeObject, 'Warning', 'ReconcileError', errorMessage(err));
           logger.error(`controller ${name}: reconcile ${key} failed${terminal ? ' (terminal, not requeued)' : ''}: ${errorMessage(err)}`, err);
           if (terminal) {
             q.forget(key);

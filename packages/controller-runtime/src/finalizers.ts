@@ -1,14 +1,13 @@
-import type { KubeObject } from '@bosun/api';
-import type { Client, WriteOptions } from '@bosun/apiserver';
+import type { ApiObject, Client, WriteOptions } from '@bosun/apiserver';
 import { Action, updateWithRetry, type Reconcile, type ReconcileContext } from './reconcile';
 
 /** True when `obj.metadata.finalizers` contains `name`. */
-export function hasFinalizer(obj: KubeObject, name: string): boolean {
+export function hasFinalizer(obj: ApiObject, name: string): boolean {
   return obj.metadata?.finalizers?.includes(name) ?? false;
 }
 
 /** Writes `obj` with its finalizers changed by `change` (undefined: no write), retrying on conflict. */
-function updateFinalizers<T extends KubeObject>(client: Client, obj: T, change: (latest: T, finalizers: string[]) => string[] | undefined, opts: WriteOptions): Promise<T | undefined> {
+function updateFinalizers<T extends ApiObject>(client: Client, obj: T, change: (latest: T, finalizers: string[]) => string[] | undefined, opts: WriteOptions): Promise<T | undefined> {
   return updateWithRetry(
     client,
     obj,
@@ -26,7 +25,7 @@ function updateFinalizers<T extends KubeObject>(client: Client, obj: T, change: 
  * the latest version. Adds nothing to an object being deleted (the API forbids new
  * finalizers then). Resolves undefined when the object is gone. Idempotent.
  */
-export function ensureFinalizer<T extends KubeObject>(client: Client, obj: T, name: string, opts: WriteOptions = {}): Promise<T | undefined> {
+export function ensureFinalizer<T extends ApiObject>(client: Client, obj: T, name: string, opts: WriteOptions = {}): Promise<T | undefined> {
   return updateFinalizers(client, obj, (latest, fs) => (latest.metadata?.deletionTimestamp || fs.includes(name) ? undefined : [...fs, name]), opts);
 }
 
@@ -36,7 +35,7 @@ export function ensureFinalizer<T extends KubeObject>(client: Client, obj: T, na
  * left).
  * Retries on conflict with the latest version. Idempotent.
  */
-export async function removeFinalizer<T extends KubeObject>(client: Client, obj: T, name: string, opts: WriteOptions = {}): Promise<T | undefined> {
+export async function removeFinalizer<T extends ApiObject>(client: Client, obj: T, name: string, opts: WriteOptions = {}): Promise<T | undefined> {
   const after = await updateFinalizers(client, obj, (_latest, fs) => (fs.includes(name) ? fs.filter((f) => f !== name) : undefined), opts);
   // An update that removes the last finalizer of a deleting object returns its final state.
   if (after?.metadata?.deletionTimestamp && !after.metadata.finalizers?.length) return undefined;
@@ -44,7 +43,7 @@ export async function removeFinalizer<T extends KubeObject>(client: Client, obj:
 }
 
 /** The two halves of a reconcile wrapped by {@link finalizer}. */
-export interface FinalizerHandlers<T extends KubeObject, Ctx> {
+export interface FinalizerHandlers<T extends ApiObject, Ctx> {
   /** The normal reconcile, run while the object is not being deleted and carries the finalizer. */
   apply: Reconcile<T, Ctx>;
   /**
@@ -72,7 +71,7 @@ export interface FinalizerHandlers<T extends KubeObject, Ctx> {
  * the reliable place for deletion work: a plain reconcile is never called for an object
  * that has disappeared.
  */
-export function finalizer<T extends KubeObject, Ctx = object>(name: string, handlers: FinalizerHandlers<T, Ctx>): Reconcile<T, Ctx> {
+export function finalizer<T extends ApiObject, Ctx = object>(name: string, handlers: FinalizerHandlers<T, Ctx>): Reconcile<T, Ctx> {
   return async (obj, ctx, signal) => {
     const present = hasFinalizer(obj, name);
     if (obj.metadata?.deletionTimestamp) {

@@ -35,7 +35,11 @@ export interface LeaderElectorOptions {
   jitterFactor?: number;
   /** Random source for the jitter, `[0, 1)`; inject it for deterministic tests. */
   random?: () => number;
-  /** On stop, hand the lease back (empty holder, 1 s duration) so another candidate takes over at once. Default true. */
+  /**
+   * On stop (the run signal aborting), hand the lease back (empty holder, 1 s duration)
+   * so another candidate takes over at once. Default true. Unlike client-go, a leader
+   * that lost the lease by failing to renew does not try to release it.
+   */
   releaseOnCancel?: boolean;
   /**
    * Called once this candidate holds the lease; do the leader's work until `signal`
@@ -294,7 +298,9 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
         leading = false;
         term.abort(new DeadlineExceeded('leadership lost'));
         await work;
-        if (releaseOnCancel) await release();
+        // Released on a stop only: after a failed renewal the API is unreachable or the lease
+        // is someone else's, and waiting on a hung write would only delay onStoppedLeading.
+        if (releaseOnCancel && signal.aborted) await release();
         try {
           opts.onStoppedLeading();
         } catch (e) {

@@ -1,5 +1,5 @@
-import { getControllerOf, parseApiVersion, type KubeObject, type ObjectMeta, type OwnerReference } from '@bosun/api';
-import type { Client, WriteOptions } from '@bosun/apiserver';
+import { parseApiVersion, type ObjectMeta, type OwnerReference } from '@bosun/api';
+import type { ApiObject, Client, WriteOptions } from '@bosun/apiserver';
 import { ControllerRuntimeError } from './errors';
 import { updateWithRetry } from './reconcile';
 
@@ -29,18 +29,23 @@ export function isAlreadyOwnedError(e: unknown): e is AlreadyOwnedError {
   return e instanceof Error && e.name === 'AlreadyOwnedError';
 }
 
+/** The owner reference with `controller: true`, if any. */
+function controllerOf(obj: ApiObject): OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+}
+
 /** Same group, kind and name: the same owner (versions and uids aside, as upstream compares). */
 function sameOwner(a: OwnerReference, b: OwnerReference): boolean {
   return a.kind === b.kind && a.name === b.name && parseApiVersion(a.apiVersion).group === parseApiVersion(b.apiVersion).group;
 }
 
-function keyString(obj: KubeObject): string {
+function keyString(obj: ApiObject): string {
   const m = obj.metadata ?? {};
   return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
 }
 
 /** The reference to `owner`, checking that `obj` may carry it (controller-runtime's `validateOwner`). */
-function ownerRef(owner: KubeObject, obj: KubeObject, controller: boolean, blockOwnerDeletion: boolean | undefined): OwnerReference {
+function ownerRef(owner: ApiObject, obj: ApiObject, controller: boolean, blockOwnerDeletion: boolean | undefined): OwnerReference {
   const om = owner.metadata ?? {};
   if (!owner.apiVersion || !owner.kind || !om.name || !om.uid) {
     throw new ControllerRuntimeError('InvalidArgument', `owner reference: the owner needs apiVersion, kind, metadata.name and metadata.uid (is it a stored object?)`);
@@ -59,7 +64,7 @@ function ownerRef(owner: KubeObject, obj: KubeObject, controller: boolean, block
   return ref;
 }
 
-function withRef<T extends KubeObject>(obj: T, ref: OwnerReference): T {
+function withRef<T extends ApiObject>(obj: T, ref: OwnerReference): T {
   const refs = [...(obj.metadata?.ownerReferences ?? [])];
   const i = refs.findIndex((r) => sameOwner(r, ref));
   if (i >= 0) refs[i] = ref;
@@ -75,9 +80,9 @@ function withRef<T extends KubeObject>(obj: T, ref: OwnerReference): T {
  * another namespace, or namespaced above a cluster-scoped object. Never mutates `obj`
  * (it may be a frozen cache object).
  */
-export function setControllerReference<T extends KubeObject>(owner: KubeObject, obj: T, opts: { blockOwnerDeletion?: boolean } = {}): T {
+export function setControllerReference<T extends ApiObject>(owner: ApiObject, obj: T, opts: { blockOwnerDeletion?: boolean } = {}): T {
   const ref = ownerRef(owner, obj, true, opts.blockOwnerDeletion);
-  const existing = getControllerOf(obj);
+  const existing = controllerOf(obj);
   if (existing && !sameOwner(existing, ref)) throw new AlreadyOwnedError(keyString(obj), existing);
   return withRef(obj, ref);
 }
@@ -86,12 +91,12 @@ export function setControllerReference<T extends KubeObject>(owner: KubeObject, 
  * A copy of `obj` with a plain (non-controller) owner reference to `owner`, replacing
  * any reference to the same owner. Same owner checks as {@link setControllerReference}.
  */
-export function setOwnerReference<T extends KubeObject>(owner: KubeObject, obj: T, opts: { blockOwnerDeletion?: boolean } = {}): T {
+export function setOwnerReference<T extends ApiObject>(owner: ApiObject, obj: T, opts: { blockOwnerDeletion?: boolean } = {}): T {
   return withRef(obj, ownerRef(owner, obj, false, opts.blockOwnerDeletion));
 }
 
 /** A copy of `obj` without any owner reference to `owner` (matched by uid). */
-export function removeOwnerReference<T extends KubeObject>(owner: KubeObject, obj: T): T {
+export function removeOwnerReference<T extends ApiObject>(owner: ApiObject, obj: T): T {
   const uid = owner.metadata?.uid;
   const refs = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid);
   const metadata: ObjectMeta = { ...obj.metadata, ownerReferences: refs };
@@ -100,9 +105,9 @@ export function removeOwnerReference<T extends KubeObject>(owner: KubeObject, ob
 }
 
 /** True when `obj`'s controller reference points to `owner` (by uid). */
-export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
+export function isControlledBy(obj: ApiObject, owner: ApiObject): boolean {
   const uid = owner.metadata?.uid;
-  return !!uid && getControllerOf(obj)?.uid === uid;
+  return !!uid && controllerOf(obj)?.uid === uid;
 }
 
 /**
@@ -113,7 +118,7 @@ export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
  * `owner` is being deleted. Throws {@link AlreadyOwnedError} when another controller
  * owns it.
  */
-export async function adopt<T extends KubeObject>(client: Client, owner: KubeObject, obj: T, opts: WriteOptions = {}): Promise<T | undefined> {
+export async function adopt<T extends ApiObject>(client: Client, owner: ApiObject, obj: T, opts: WriteOptions = {}): Promise<T | undefined> {
   if (owner.metadata?.deletionTimestamp) return undefined;
   let adopted = true;
   const stored = await updateWithRetry(
@@ -137,7 +142,7 @@ export async function adopt<T extends KubeObject>(client: Client, owner: KubeObj
  * release of pods that no longer match), retrying on conflict. Resolves to the stored
  * object (`obj` unchanged when `owner` did not own it), or undefined when it is gone.
  */
-export function release<T extends KubeObject>(client: Client, owner: KubeObject, obj: T, opts: WriteOptions = {}): Promise<T | undefined> {
+export function release<T extends ApiObject>(client: Client, owner: ApiObject, obj: T, opts: WriteOptions = {}): Promise<T | undefined> {
   const uid = owner.metadata?.uid;
   return updateWithRetry(client, obj, (latest) => ((latest.metadata?.ownerReferences ?? []).some((r) => r.uid === uid) ? removeOwnerReference(owner, latest) : undefined), opts);
 }

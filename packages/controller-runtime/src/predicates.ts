@@ -1,4 +1,4 @@
-import type { KubeObject } from '@bosun/api';
+import type { ApiObject } from '@bosun/apiserver';
 
 /**
  * Decides which watch events reach a controller's queue (controller-runtime's
@@ -9,7 +9,7 @@ import type { KubeObject } from '@bosun/api';
  * The built-in ones ({@link generationChanged}, {@link labelsChanged}, …) filter only
  * updates: creates and deletes pass, as in controller-runtime.
  */
-export interface Predicate<T extends KubeObject = KubeObject> {
+export interface Predicate<T extends ApiObject = ApiObject> {
   /** An object appeared (including every object of the initial list). */
   create?(obj: T): boolean;
   /** An object changed; `oldObj === newObj` for an informer resync. */
@@ -19,10 +19,10 @@ export interface Predicate<T extends KubeObject = KubeObject> {
 }
 
 /** One watch event, as {@link evaluatePredicate} takes it. */
-export type PredicateEvent<T extends KubeObject = KubeObject> = { type: 'create'; obj: T } | { type: 'update'; oldObj: T; newObj: T } | { type: 'delete'; obj: T };
+export type PredicateEvent<T extends ApiObject = ApiObject> = { type: 'create'; obj: T } | { type: 'update'; oldObj: T; newObj: T } | { type: 'delete'; obj: T };
 
 /** Runs a predicate on one event; a missing method means "let it through". */
-export function evaluatePredicate<T extends KubeObject>(p: Predicate<T>, event: PredicateEvent<T>): boolean {
+export function evaluatePredicate<T extends ApiObject>(p: Predicate<T>, event: PredicateEvent<T>): boolean {
   switch (event.type) {
     case 'create':
       return p.create ? p.create(event.obj) : true;
@@ -34,12 +34,12 @@ export function evaluatePredicate<T extends KubeObject>(p: Predicate<T>, event: 
 }
 
 /** A predicate from functions; the ones left out let their events through. */
-export function predicate<T extends KubeObject = KubeObject>(funcs: Predicate<T>): Predicate<T> {
+export function predicate<T extends ApiObject = ApiObject>(funcs: Predicate<T>): Predicate<T> {
   return { ...funcs };
 }
 
 /** A predicate that filters updates only, with `update(old, new)`. */
-function onUpdate<T extends KubeObject>(update: (oldObj: T, newObj: T) => boolean): Predicate<T> {
+function onUpdate<T extends ApiObject>(update: (oldObj: T, newObj: T) => boolean): Predicate<T> {
   return { update };
 }
 
@@ -53,17 +53,17 @@ function sameRecord(a: Record<string, string> = {}, b: Record<string, string> = 
  * and metadata-only writes are dropped). Kinds without a generation (ConfigMap, Secret)
  * never pass an update through this predicate, as in controller-runtime.
  */
-export function generationChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
+export function generationChanged<T extends ApiObject = ApiObject>(): Predicate<T> {
   return onUpdate((o, n) => o.metadata?.generation !== n.metadata?.generation);
 }
 
 /** Updates pass only when `metadata.labels` changed. */
-export function labelsChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
+export function labelsChanged<T extends ApiObject = ApiObject>(): Predicate<T> {
   return onUpdate((o, n) => !sameRecord(o.metadata?.labels, n.metadata?.labels));
 }
 
 /** Updates pass only when `metadata.annotations` changed. */
-export function annotationsChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
+export function annotationsChanged<T extends ApiObject = ApiObject>(): Predicate<T> {
   return onUpdate((o, n) => !sameRecord(o.metadata?.annotations, n.metadata?.annotations));
 }
 
@@ -71,12 +71,12 @@ export function annotationsChanged<T extends KubeObject = KubeObject>(): Predica
  * Updates pass only when `metadata.resourceVersion` changed: drops the informer's
  * periodic resyncs (which repeat the same object) and nothing else.
  */
-export function resourceVersionChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
+export function resourceVersionChanged<T extends ApiObject = ApiObject>(): Predicate<T> {
   return onUpdate((o, n) => o.metadata?.resourceVersion !== n.metadata?.resourceVersion);
 }
 
 /** Events pass when every predicate lets them through (an empty list lets everything through). */
-export function and<T extends KubeObject = KubeObject>(...ps: Predicate<T>[]): Predicate<T> {
+export function and<T extends ApiObject = ApiObject>(...ps: Predicate<T>[]): Predicate<T> {
   return {
     create: (obj) => ps.every((p) => evaluatePredicate(p, { type: 'create', obj })),
     update: (oldObj, newObj) => ps.every((p) => evaluatePredicate(p, { type: 'update', oldObj, newObj })),
@@ -85,7 +85,7 @@ export function and<T extends KubeObject = KubeObject>(...ps: Predicate<T>[]): P
 }
 
 /** Events pass when at least one predicate lets them through (an empty list lets nothing through). */
-export function or<T extends KubeObject = KubeObject>(...ps: Predicate<T>[]): Predicate<T> {
+export function or<T extends ApiObject = ApiObject>(...ps: Predicate<T>[]): Predicate<T> {
   return {
     create: (obj) => ps.some((p) => evaluatePredicate(p, { type: 'create', obj })),
     update: (oldObj, newObj) => ps.some((p) => evaluatePredicate(p, { type: 'update', oldObj, newObj })),
@@ -97,7 +97,7 @@ export function or<T extends KubeObject = KubeObject>(...ps: Predicate<T>[]): Pr
  * Inverts every event type, as controller-runtime's `Not` does: `not(labelsChanged())`
  * lets through updates that keep the labels, and drops every create and delete.
  */
-export function not<T extends KubeObject = KubeObject>(p: Predicate<T>): Predicate<T> {
+export function not<T extends ApiObject = ApiObject>(p: Predicate<T>): Predicate<T> {
   return {
     create: (obj) => !evaluatePredicate(p, { type: 'create', obj }),
     update: (oldObj, newObj) => !evaluatePredicate(p, { type: 'update', oldObj, newObj }),

@@ -1,5 +1,5 @@
-import { isConflict, isNotFound, type Clock, type KubeObject } from '@bosun/api';
-import type { Client, EventRecorder, WriteOptions } from '@bosun/apiserver';
+import { isConflict, isNotFound, type Clock } from '@bosun/api';
+import type { ApiObject, Client, EventRecorder, WriteOptions } from '@bosun/apiserver';
 import type { SharedInformerFactory } from './shared-informers';
 
 /**
@@ -119,21 +119,21 @@ export interface ReconcileContext {
  * Throwing sends the error through the controller's {@link ErrorPolicy} (and records a
  * Warning Event on the object); throwing a {@link TerminalError} does not requeue.
  */
-export type Reconcile<T extends KubeObject = KubeObject, Ctx = object> = (obj: T, ctx: Ctx & ReconcileContext, signal: AbortSignal) => Promise<Action>;
+export type Reconcile<T extends ApiObject = ApiObject, Ctx = object> = (obj: T, ctx: Ctx & ReconcileContext, signal: AbortSignal) => Promise<Action>;
 
 /**
  * Picks what to do after a reconcile threw (anything but a {@link TerminalError}).
  * Called synchronously; must not throw (if it does, the key is requeued with backoff).
  * `ctx.retries` says how many times in a row the key has failed so far.
  */
-export type ErrorPolicy<T extends KubeObject = KubeObject, Ctx = object> = (err: unknown, obj: T, ctx: Ctx & ReconcileContext) => Action;
+export type ErrorPolicy<T extends ApiObject = ApiObject, Ctx = object> = (err: unknown, obj: T, ctx: Ctx & ReconcileContext) => Action;
 
 /**
  * The default {@link ErrorPolicy}: {@link Action.requeue}, the queue's per-item
  * exponential backoff, so a key that keeps failing is retried after 5 ms, 10 ms,
  * 20 ms … up to 1000 s (client-go's default controller rate limiter).
  */
-export const defaultErrorPolicy: ErrorPolicy<KubeObject, unknown> = () => Action.requeue();
+export const defaultErrorPolicy: ErrorPolicy<ApiObject, unknown> = () => Action.requeue();
 
 /** Options of {@link retryOnConflict}. */
 export interface RetryOnConflictOptions {
@@ -171,7 +171,7 @@ export async function retryOnConflict<R>(fn: (attempt: number) => Promise<R>, op
  * undefined to write nothing. Resolves to the object as stored afterwards, or undefined
  * when it is gone (404, or replaced by a new object with the same name).
  */
-export async function updateWithRetry<T extends KubeObject>(client: Client, obj: T, mutate: (latest: T) => T | undefined, opts: WriteOptions = {}): Promise<T | undefined> {
+export async function updateWithRetry<T extends ApiObject>(client: Client, obj: T, mutate: (latest: T) => T | undefined, opts: WriteOptions = {}): Promise<T | undefined> {
   const m = obj.metadata ?? {};
   return retryOnConflict(
     async (attempt) => {
