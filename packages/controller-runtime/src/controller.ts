@@ -11,7 +11,9 @@ import { createWorkQueue, type WorkQueue } from './work-queue';
 
 /** A kind: `{ apiVersion: 'apps/v1', kind: 'ReplicaSet' }`. */
 export interface KindRef<A extends string = string, K extends string = string> {
+  /** `group/version`, or `v1` for the core group. */
   apiVersion: A;
+  /** The kind, e.g. `ReplicaSet`. */
   kind: K;
 }
 
@@ -68,7 +70,9 @@ export interface ControllerConfig {
 
 /** What a controller runs against, given by a `Manager` or by `ControllerBuilder.run`. */
 export interface ControllerEnv {
+  /** The client reconciles get in their context (and Events are written through, by default). */
   client: Client;
+  /** Time source of the queue (delays, backoff) and of the metrics' durations. */
   clock: Clock;
   /** Where the controller gets (and shares) its informers. */
   informers: SharedInformerFactory;
@@ -123,8 +127,11 @@ export interface RunOptions {
   informers?: SharedInformerFactory;
   /** Default: a `RealClock`. */
   clock?: Clock;
+  /** See {@link ControllerEnv.recorder}. */
   recorder?: EventRecorder;
+  /** See {@link ControllerEnv.metrics}. */
   metrics?: ControllerMetrics;
+  /** See {@link ControllerEnv.logger}. */
   logger?: Logger;
 }
 

@@ -5,13 +5,17 @@ import { ControllerRuntimeError } from './errors';
 
 /** The Lease a {@link LeaderElector} competes for. */
 export interface LeaseLock {
+  /** The Lease's namespace (must exist). */
   namespace: string;
+  /** The Lease's name, the same for every candidate. */
   name: string;
 }
 
 /** Options of {@link createLeaderElector}; the timings are client-go's `LeaderElectionConfig`. */
 export interface LeaderElectorOptions {
+  /** Reads and writes the Lease. */
   client: Client;
+  /** Times renewals, retries and expiry. */
   clock: Clock;
   /** The coordination.k8s.io/v1 Lease to hold; created when absent (its namespace must exist). */
   lock: LeaseLock;

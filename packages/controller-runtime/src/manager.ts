@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Backoff } from './backoff';
 import type { Controller } from './controller';
 import { ControllerRuntimeError } from './errors';
-import { createLeaderElector, LEADER_ELECTION_DEFAULTS, type LeaderElector } from './leader-election';
+import { createLeaderElector, LEADER_ELECTION_DEFAULTS, type LeaderElector, type LeaderElectorOptions } from './leader-election';
 import { createControllerMetrics, type ControllerMetrics } from './metrics';
 import { createSharedInformerFactory, type SharedInformerFactory } from './shared-informers';
 
@@ -28,6 +28,7 @@ export interface ManagerLeaderElectionOptions {
 
 /** Options of {@link createManager}. */
 export interface ManagerOptions {
+  /** The API client for informers, controllers, Events and the Lease. */
   client: Client;
   /** Default: a `RealClock`. */
   clock?: Clock;
@@ -53,6 +54,7 @@ export interface ManagerHealth {
   synced: boolean;
   /** This manager runs its controllers now: it holds the Lease, or runs without leader election and has started them. */
   leader: boolean;
+  /** Per controller: its name, the keys waiting in its queue, and whether its workers run. */
   controllers: { name: string; queueDepth: number; running: boolean }[];
 }
 
@@ -70,7 +72,9 @@ export interface ManagerHealth {
  * ```
  */
 export interface Manager {
+  /** The client every controller gets in its reconcile context. */
   readonly client: Client;
+  /** The clock every controller, informer and the leader election run on. */
   readonly clock: Clock;
   /** The shared informers; read caches for your reconcile context from here. */
   readonly informers: SharedInformerFactory;

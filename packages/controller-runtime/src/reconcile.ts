@@ -143,6 +143,7 @@ export interface RetryOnConflictOptions {
   clock?: Clock;
   /** Delay between attempts when `clock` is given. Default 10 ms. */
   delayMs?: number;
+  /** Stops retrying (rejects with its reason) once aborted. */
   signal?: AbortSignal;
 }
 
