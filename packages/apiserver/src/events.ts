@@ -1,4 +1,5 @@
 import { RealClock, isApiError, rfc3339, type Clock, type KubeObject } from '@bosun/api';
+import type { ApiObject } from './client';
 import type { Client } from './client';
 import type { Logger } from './server';
 
@@ -27,9 +28,9 @@ export interface EventRecorderOptions {
  * creating another. Recording never throws and never waits on the API.
  */
 export interface EventRecorder {
-  event(obj: KubeObject, type: EventType, reason: string, message: string): void;
+  event(obj: ApiObject, type: EventType, reason: string, message: string): void;
   /** Like {@link event} with a printf-style message: `%s`/`%v` (string), `%d` (integer), `%q` (quoted), `%%`. */
-  eventf(obj: KubeObject, type: EventType, reason: string, format: string, ...args: unknown[]): void;
+  eventf(obj: ApiObject, type: EventType, reason: string, format: string, ...args: unknown[]): void;
   /** Resolves when every event recorded so far has been written (or given up). For tests and shutdown. */
   flush(): Promise<void>;
 }
@@ -70,7 +71,7 @@ export function createEventRecorder(client: Client, opts: EventRecorderOptions, 
     return nanos.toString(16);
   };
 
-  async function write(obj: KubeObject, type: EventType, reason: string, message: string, now: number): Promise<void> {
+  async function write(obj: ApiObject, type: EventType, reason: string, message: string, now: number): Promise<void> {
     const m = obj.metadata ?? {};
     const involvedObject = {
       kind: obj.kind,
@@ -127,7 +128,7 @@ export function createEventRecorder(client: Client, opts: EventRecorderOptions, 
     }
   }
 
-  function record(obj: KubeObject, type: EventType, reason: string, message: string): void {
+  function record(obj: ApiObject, type: EventType, reason: string, message: string): void {
     try {
       if (pending >= maxPending) {
         warn(`event dropped (${pending} pending): ${reason}: ${message}`);

@@ -35,15 +35,15 @@ function compileTerm(t: core.PodAffinityTerm, podNamespace: string): AffinityTer
   if (namespaces.size === 0 && !t.namespaceSelector) namespaces.add(podNamespace);
   let selector: Selector;
   try {
-    selector = t.labelSelector ? labelSelectorFromObject(t.labelSelector) : nothingSelector();
+    selector = t.labelSelector ? labelSelectorFromObject(t.labelSelector) : nothingSelector;
   } catch {
-    selector = nothingSelector();
+    selector = nothingSelector;
   }
   let namespaceSelector: Selector | undefined;
   try {
     namespaceSelector = t.namespaceSelector ? labelSelectorFromObject(t.namespaceSelector) : undefined;
   } catch {
-    namespaceSelector = nothingSelector();
+    namespaceSelector = nothingSelector;
   }
   return { selector, namespaces, namespaceSelector, topologyKey: t.topologyKey };
 }

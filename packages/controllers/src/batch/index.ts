@@ -1,0 +1,2 @@
+// Curated named exports of the batch controllers.
+export {};

@@ -1,0 +1,3 @@
+export * from './core/index';
+export * from './workloads/index';
+export * from './batch/index';
