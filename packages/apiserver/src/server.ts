@@ -322,10 +322,14 @@ export class ApiServer {
     if (this.validating.length) await runValidating(this.validating, this.attrs(r, 'CREATE', '', obj, undefined, dryRun));
     if (dryRun) return obj;
 
+    // `obj` is this request's private copy and nothing keeps it, so the store may hand it
+    // back as the caller's copy instead of parsing one. Not after mutating admission:
+    // a plugin may have put values it keeps (a shared label map) into the object.
+    const writeOpts = { owned: this.mutating.length === 0 };
     for (let attempt = 1; ; attempt++) {
       const key: StoreKey = { resource: r.storeResource, namespace: r.namespaced ? m.namespace! : '', name: m.name! };
       try {
-        const stored = await this.store.create(key, obj);
+        const stored = await this.store.create(key, obj, writeOpts);
         if (r.kind === NAMESPACE_KIND && r.group === '') this.namespaces.observe(stored);
         return stored;
       } catch (e) {

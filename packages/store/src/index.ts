@@ -9,6 +9,7 @@ export type {
   StoreFilter,
   Preconditions,
   ListOptions,
+  WriteOptions,
   ListResult,
   WatchOptions,
   Watch,

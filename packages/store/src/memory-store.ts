@@ -7,7 +7,7 @@ import { Change, History } from './history';
 import { KeyIndex, indexKey, namespaceRange } from './key-index';
 import { MemoryWatch, type WatchHost } from './memory-watch';
 import { parseResourceVersion, requestedRevision } from './resource-version';
-import type { ListOptions, ListResult, ObjectStore, Preconditions, StoreKey, StorePrefix, Watch, WatchEvent, WatchOptions } from './types';
+import type { ListOptions, ListResult, ObjectStore, Preconditions, StoreKey, StorePrefix, Watch, WatchEvent, WatchOptions, WriteOptions } from './types';
 import { Version, labelsOf } from './version';
 
 /** Options of {@link createMemoryStore}. */
@@ -55,6 +55,8 @@ interface Collection {
  * Storage: each object is kept as its JSON text plus its labels and uid; writes
  * serialize their input, so no caller object is ever retained, and reads hand out fresh
  * copies (parsed from the text, or cloned from the frozen copy when there is one).
+ * Writes with `owned` return the object they were given (its resourceVersion set)
+ * instead of parsing a copy: a write then costs one `JSON.stringify` and no parse.
  *
  * Sharing: a deep-frozen parsed copy of a version is made on first need (watch events,
  * field selectors) and kept with it. Watch events are built once per change, frozen,
@@ -101,18 +103,19 @@ export class MemoryStore implements ObjectStore {
     }
   }
 
-  async create<T extends KubeObject>(key: StoreKey, obj: T): Promise<T> {
+  async create<T extends KubeObject>(key: StoreKey, obj: T, opts?: WriteOptions): Promise<T> {
     this.assertOpen();
     const k = checkKey(key);
     const col = this.collection(key.resource);
     if (col.index.get(k)) throw new StoreError('AlreadyExists', `${describe(key)} already exists`);
     const rev = this.revision + 1;
-    const json = encode(key, obj, String(rev));
+    const owned = opts?.owned === true;
+    const json = owned ? encodeOwned(key, obj, String(rev)) : encode(key, obj, String(rev));
     const v = new Version(rev, json, labelsOf(obj, json), uidOf(obj));
     col.index.set(k, v);
     noteType(col, obj);
     this.commit(col, new Change(rev, col.resource, k, key.namespace, 'ADDED', v, undefined));
-    return v.copy<T>();
+    return owned ? obj : v.copy<T>();
   }
 
   async get<T extends KubeObject>(key: StoreKey): Promise<T> {
@@ -168,14 +171,14 @@ export class MemoryStore implements ObjectStore {
     return result;
   }
 
-  async update<T extends KubeObject>(key: StoreKey, obj: T, preconditions?: Preconditions): Promise<T> {
+  async update<T extends KubeObject>(key: StoreKey, obj: T, preconditions?: Preconditions, opts?: WriteOptions): Promise<T> {
     this.assertOpen();
     const { col, k, slot } = this.locate(key);
     checkPreconditions(slot.v, preconditions);
-    return this.replace(col, key, k, slot.v, obj);
+    return this.replace(col, key, k, slot.v, obj, opts?.owned === true);
   }
 
-  async guaranteedUpdate<T extends KubeObject>(key: StoreKey, tryUpdate: (current: T) => T | Promise<T>, preconditions?: Preconditions): Promise<T> {
+  async guaranteedUpdate<T extends KubeObject>(key: StoreKey, tryUpdate: (current: T) => T | Promise<T>, preconditions?: Preconditions, opts?: WriteOptions): Promise<T> {
     for (;;) {
       this.assertOpen();
       const { col, k, slot } = this.locate(key);
@@ -185,7 +188,7 @@ export class MemoryStore implements ObjectStore {
       this.assertOpen();
       // Another write landed while tryUpdate ran: run it again on the new state.
       if (col.index.get(k)?.v !== seen) continue;
-      return this.replace(col, key, k, seen, next);
+      return this.replace(col, key, k, seen, next, opts?.owned === true);
     }
   }
 
@@ -281,17 +284,21 @@ export class MemoryStore implements ObjectStore {
     for (const w of col.live) w.offer(change);
   }
 
-  /** Writes `obj` over `cur` unless it changes nothing; returns the caller's copy. */
-  private replace<T extends KubeObject>(col: Collection, key: StoreKey, k: string, cur: Version, obj: T): T {
-    const same = encode(key, obj, String(cur.rev));
-    if (same === cur.json) return cur.copy<T>();
+  /**
+   * Writes `obj` over `cur` unless it changes nothing; returns the caller's copy (`obj`
+   * itself, its resourceVersion set, when `owned`).
+   */
+  private replace<T extends KubeObject>(col: Collection, key: StoreKey, k: string, cur: Version, obj: T, owned: boolean): T {
+    const encodeAt = owned ? encodeOwned : encode;
+    const same = encodeAt(key, obj, String(cur.rev));
+    if (same === cur.json) return owned ? obj : cur.copy<T>();
     const rev = this.revision + 1;
-    const json = encode(key, obj, String(rev));
+    const json = encodeAt(key, obj, String(rev));
     const v = new Version(rev, json, labelsOf(obj, json), uidOf(obj));
     col.index.set(k, v);
     noteType(col, obj);
     this.commit(col, new Change(rev, col.resource, k, key.namespace, 'MODIFIED', v, cur));
-    return v.copy<T>();
+    return owned ? obj : v.copy<T>();
   }
 
   /**
@@ -446,6 +453,23 @@ function checkPreconditions(cur: Version, pre: Preconditions | undefined): void 
 
 /** The JSON text to store: `obj` with `metadata.resourceVersion = rv`, checked against the key. */
 function encode(key: StoreKey, obj: KubeObject, rv: string): string {
+  const meta = checkObject(key, obj);
+  return serialize(key, { ...obj, metadata: { ...meta, resourceVersion: rv } });
+}
+
+/**
+ * Like {@link encode} for an object the caller handed over (`owned`): sets
+ * `metadata.resourceVersion` on `obj` itself instead of serializing a shallow copy, so
+ * `obj` is then exactly what the JSON holds.
+ */
+function encodeOwned(key: StoreKey, obj: KubeObject, rv: string): string {
+  checkObject(key, obj);
+  ((obj.metadata ??= {}) as { resourceVersion?: string }).resourceVersion = rv;
+  return serialize(key, obj);
+}
+
+/** Checks that `obj` is an object whose metadata agrees with the key; returns the metadata. */
+function checkObject(key: StoreKey, obj: KubeObject): KubeObject['metadata'] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new StoreError('BadRequest', `${describe(key)}: the object must be a JSON object`);
   const meta = obj.metadata;
   if (meta !== undefined && (meta === null || typeof meta !== 'object')) throw new StoreError('BadRequest', `${describe(key)}: metadata must be an object`);
@@ -455,8 +479,12 @@ function encode(key: StoreKey, obj: KubeObject, rv: string): string {
   if (meta?.namespace !== undefined && meta.namespace !== key.namespace) {
     throw new StoreError('BadRequest', `${describe(key)}: metadata.namespace ${JSON.stringify(meta.namespace)} does not match the key's ${JSON.stringify(key.namespace)}`);
   }
+  return meta;
+}
+
+function serialize(key: StoreKey, value: unknown): string {
   try {
-    return JSON.stringify({ ...obj, metadata: { ...meta, resourceVersion: rv } });
+    return JSON.stringify(value);
   } catch (e) {
     throw new StoreError('BadRequest', `${describe(key)}: the object cannot be serialized to JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

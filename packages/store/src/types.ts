@@ -41,6 +41,24 @@ export interface StoreFilter {
   fieldSelector?: string;
 }
 
+/**
+ * Options of the writes that take an object ({@link ObjectStore.create},
+ * {@link ObjectStore.update}, {@link ObjectStore.guaranteedUpdate}).
+ */
+export interface WriteOptions {
+  /**
+   * The caller hands the object over: it is a plain JSON value (what `JSON.parse` could
+   * return: no `undefined`, no class instances, no shared subtrees) that nobody else
+   * references, and the caller gives up its own reference except to the result. The
+   * store may then set `metadata.resourceVersion` on it and return that very object
+   * instead of a fresh copy, which saves a parse per write (the API server passes its
+   * private copy of each request). The store still keeps no reference to it. A backend
+   * may ignore the option and return a copy: callers must use the result, not `obj`.
+   * For {@link ObjectStore.guaranteedUpdate} it applies to what `tryUpdate` returns.
+   */
+  owned?: boolean;
+}
+
 /** Options of {@link ObjectStore.list}. */
 export interface ListOptions extends StoreFilter {
   /** Maximum number of items to return (`0`/undefined: no limit); a `continue` token follows when more matches remain. */
@@ -134,15 +152,18 @@ export interface Watch<T extends KubeObject = KubeObject> extends AsyncIterable<
  * stored object's `metadata.resourceVersion` is the revision of its last write.
  *
  * Values passed in are not retained (the store copies them); values returned are the
- * caller's own copies, except watch event objects (shared, frozen).
+ * caller's own copies, except watch event objects (shared, frozen). With
+ * {@link WriteOptions.owned} a write may return the object passed in (with its new
+ * `metadata.resourceVersion`) as that copy.
  */
 export interface ObjectStore {
   /**
    * Stores a new object; fails with `AlreadyExists`. Returns it with its resourceVersion.
    * Any `metadata.resourceVersion` on the input is ignored. `metadata.name` and
    * `metadata.namespace`, when set, must agree with the key (`BadRequest` otherwise).
+   * With `opts.owned` the result may be `obj` itself (see {@link WriteOptions.owned}).
    */
-  create<T extends KubeObject>(key: StoreKey, obj: T): Promise<T>;
+  create<T extends KubeObject>(key: StoreKey, obj: T, opts?: WriteOptions): Promise<T>;
   /** The object, or a `NotFound` error. */
   get<T extends KubeObject>(key: StoreKey): Promise<T>;
   /** Matching objects, in key order, as of one revision. */
@@ -151,9 +172,10 @@ export interface ObjectStore {
    * Replaces an object if the preconditions hold (`Conflict` otherwise, `NotFound` when
    * absent). An update that changes nothing is not written and returns the stored object.
    * `obj.metadata.resourceVersion` is not a precondition (it is overwritten): pass
-   * `preconditions.resourceVersion` for optimistic concurrency.
+   * `preconditions.resourceVersion` for optimistic concurrency. With `opts.owned` the
+   * result may be `obj` itself (see {@link WriteOptions.owned}).
    */
-  update<T extends KubeObject>(key: StoreKey, obj: T, preconditions?: Preconditions): Promise<T>;
+  update<T extends KubeObject>(key: StoreKey, obj: T, preconditions?: Preconditions, opts?: WriteOptions): Promise<T>;
   /**
    * Read-modify-write: calls `tryUpdate` with the current object and writes its result
    * atomically (no other write in between). Returning the same object unchanged writes
@@ -161,8 +183,9 @@ export interface ObjectStore {
    * checked against the current object first. `tryUpdate` receives the caller's own
    * copy and may be async; when another write to the key lands while it runs, it is
    * called again with the new state, so it must be free of side effects it cannot repeat.
+   * With `opts.owned` the result may be the object `tryUpdate` returned.
    */
-  guaranteedUpdate<T extends KubeObject>(key: StoreKey, tryUpdate: (current: T) => T | Promise<T>, preconditions?: Preconditions): Promise<T>;
+  guaranteedUpdate<T extends KubeObject>(key: StoreKey, tryUpdate: (current: T) => T | Promise<T>, preconditions?: Preconditions, opts?: WriteOptions): Promise<T>;
   /** Deletes if the preconditions hold (`Conflict` otherwise, `NotFound` when absent); returns the last state with the deletion revision. */
   delete<T extends KubeObject>(key: StoreKey, preconditions?: Preconditions): Promise<T>;
   /**

@@ -1,9 +1,15 @@
 // Containers of a pod spec: what core/validation's validateContainerCommon,
 // validateContainers and validateInitContainers check, with upstream's messages.
 import { parseQuantity, type Quantity } from '../quantity/index';
-import { validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import {
   arr,
+  isConfigMapKey,
+  isEnvVarName,
+  isPortName,
+  isPortNum,
+  nonNegativeField,
+  parseQuantityValue,
   fieldError,
   FILE_MODE_ERROR,
   has,
@@ -35,6 +41,18 @@ const ENV_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 
 /** Field paths a downwardAPI volume item may reference. */
 export const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
+const PROBE_COUNTS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
+const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
+
+const SUBSCRIPTED = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/;
+
+// Containers are validated on every pod write (and every workload's template): the
+// functions below build field paths only for values that fail, and skip what is absent.
+
+/** A non-empty array. */
+const nonEmpty = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
 
 /** Context a container is validated in: the pod's volume names and grace period. */
 export interface ContainerContext {
@@ -48,21 +66,21 @@ export function validateContainers(list: unknown, ctx: ContainerContext, path: P
   if (containers.length === 0) return [has(list) && !Array.isArray(list) ? fieldError.typeInvalid(path, list, 'must be a list of containers') : fieldError.required(path)];
   const causes: Causes = [];
   const names = new Set<string>();
-  containers.forEach((raw, i) => {
+  for (let i = 0; i < containers.length; i++) {
     const p = path.index(i);
-    const c = obj(raw);
-    causes.push(...validateContainerCommon(c, ctx, p));
+    const c = obj(containers[i]);
+    validateContainerCommonInto(c, ctx, p, causes);
     if (typeof c.name === 'string' && c.name !== '') {
       if (names.has(c.name)) causes.push(fieldError.duplicate(p.child('name'), c.name));
       else names.add(c.name);
     }
     if (has(c.lifecycle)) causes.push(...validateLifecycle(c.lifecycle, ctx.gracePeriod, p.child('lifecycle')));
-    causes.push(...validateProbe(c.livenessProbe, p.child('livenessProbe'), 'liveness'));
-    causes.push(...validateProbe(c.readinessProbe, p.child('readinessProbe'), 'readiness'));
-    causes.push(...validateProbe(c.startupProbe, p.child('startupProbe'), 'startup'));
+    if (has(c.livenessProbe)) validateProbeInto(c.livenessProbe, p.child('livenessProbe'), 'liveness', causes);
+    if (has(c.readinessProbe)) validateProbeInto(c.readinessProbe, p.child('readinessProbe'), 'readiness', causes);
+    if (has(c.startupProbe)) validateProbeInto(c.startupProbe, p.child('startupProbe'), 'startup', causes);
     if (has(c.restartPolicy)) causes.push(fieldError.forbidden(p.child('restartPolicy'), 'may not be set for non-init containers'));
-  });
-  causes.push(...hostPortConflicts(containers, path));
+  }
+  hostPortConflictsInto(containers, path, causes);
   return causes;
 }
 
@@ -87,7 +105,7 @@ export function validateInitContainers(list: unknown, regular: unknown, ctx: Con
       if (names.has(c.name)) causes.push(fieldError.duplicate(p.child('name'), c.name));
       else names.add(c.name);
     }
-    causes.push(...hostPortConflicts([c], path));
+    hostPortConflictsInto([c], path, causes);
     if (sidecar) {
       if (has(c.lifecycle)) causes.push(...validateLifecycle(c.lifecycle, ctx.gracePeriod, p.child('lifecycle')));
       causes.push(...validateProbe(c.livenessProbe, p.child('livenessProbe'), 'liveness'));
@@ -102,75 +120,127 @@ export function validateInitContainers(list: unknown, regular: unknown, ctx: Con
   return causes;
 }
 
-function hostPortConflicts(containers: any[], path: Path): Causes {
-  const causes: Causes = [];
-  const seen = new Set<string>();
-  containers.forEach((c, ci) => {
-    arr(obj(c).ports).forEach((raw, pi) => {
-      const port = obj(raw);
-      if (!port.hostPort) return;
+function hostPortConflictsInto(containers: any[], path: Path, causes: Causes): void {
+  let seen: Set<string> | undefined;
+  for (let ci = 0; ci < containers.length; ci++) {
+    const ports = arr(obj(containers[ci]).ports);
+    for (let pi = 0; pi < ports.length; pi++) {
+      const port = obj(ports[pi]);
+      if (!port.hostPort) continue;
       const key = `${port.hostIP ?? ''}/${port.protocol ?? 'TCP'}/${port.hostPort}`;
+      seen ??= new Set();
       if (seen.has(key)) causes.push(fieldError.duplicate(path.index(ci).child('ports').index(pi).child('hostPort'), key));
       else seen.add(key);
-    });
-  });
-  return causes;
+    }
+  }
 }
 
 /** What every kind of container shares: name, image, policies, ports, env, mounts, resources, security context. */
 export function validateContainerCommon(c: Record<string, any>, ctx: ContainerContext, path: Path): Causes {
   const causes: Causes = [];
+  validateContainerCommonInto(c, ctx, path, causes);
+  return causes;
+}
+
+function validateContainerCommonInto(c: Record<string, any>, ctx: ContainerContext, path: Path, causes: Causes): void {
   if (typeof c.name !== 'string' || c.name === '') causes.push(has(c.name) && c.name !== '' ? fieldError.typeInvalid(path.child('name'), c.name, 'must be a string') : fieldError.required(path.child('name')));
-  else causes.push(...invalidEach(path.child('name'), c.name, validateDns1123Label(c.name)));
+  else if (!isDns1123Label(c.name)) causes.push(...invalidEach(path.child('name'), c.name, validateDns1123Label(c.name)));
   if (typeof c.image !== 'string' || c.image === '') causes.push(fieldError.required(path.child('image')));
   else if (c.image !== c.image.trim()) causes.push(fieldError.invalid(path.child('image'), c.image, 'must not have leading or trailing whitespace'));
   if (has(c.terminationMessagePolicy) && c.terminationMessagePolicy !== 'File' && c.terminationMessagePolicy !== 'FallbackToLogsOnError') {
     causes.push(fieldError.invalid(path.child('terminationMessagePolicy'), c.terminationMessagePolicy, "must be 'File' or 'FallbackToLogsOnError'"));
   }
   if (has(c.imagePullPolicy) && !PULL_POLICIES.includes(c.imagePullPolicy)) causes.push(fieldError.notSupported(path.child('imagePullPolicy'), c.imagePullPolicy, PULL_POLICIES));
-  causes.push(...validateContainerPorts(c.ports, path.child('ports')));
-  causes.push(...validateEnv(c.env, path.child('env')));
-  causes.push(...validateEnvFrom(c.envFrom, path.child('envFrom')));
-  causes.push(...validateVolumeMounts(c.volumeMounts, ctx.volumes, path.child('volumeMounts')));
-  causes.push(...validateResourceRequirements(c.resources, path.child('resources')));
-  causes.push(...validateContainerSecurityContext(c.securityContext, path.child('securityContext')));
-  return causes;
+  if (nonEmpty(c.ports)) validateContainerPortsInto(c.ports, path, causes);
+  if (nonEmpty(c.env)) validateEnvInto(c.env, path, causes);
+  if (nonEmpty(c.envFrom)) causes.push(...validateEnvFrom(c.envFrom, path.child('envFrom')));
+  if (nonEmpty(c.volumeMounts)) validateVolumeMountsInto(c.volumeMounts, ctx.volumes, path, causes);
+  if (has(c.resources)) validateResourceRequirementsInto(obj(c.resources), path, causes);
+  if (has(c.securityContext)) causes.push(...validateContainerSecurityContext(c.securityContext, path.child('securityContext')));
 }
 
 /** Container ports: containerPort 1..65535, hostPort 0..65535, protocol TCP/UDP/SCTP, unique IANA port names. */
 export function validateContainerPorts(list: unknown, path: Path): Causes {
   const causes: Causes = [];
-  const names = new Set<string>();
-  arr(list).forEach((raw, i) => {
-    const p = path.index(i);
-    const port = obj(raw);
+  validatePortListInto(arr(list), path, causes);
+  return causes;
+}
+
+/** The ports of the container at `container`. */
+function validateContainerPortsInto(list: unknown[], container: Path, causes: Causes): void {
+  validatePortListInto(list, container.child('ports'), causes);
+}
+
+function validatePortListInto(list: unknown[], path: Path, causes: Causes): void {
+  let names: Set<string> | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const port = obj(list[i]);
     if (typeof port.name === 'string' && port.name !== '') {
-      const msgs = validatePortName(port.name);
-      if (msgs.length) causes.push(...invalidEach(p.child('name'), port.name, msgs));
-      else if (names.has(port.name)) causes.push(fieldError.duplicate(p.child('name'), port.name));
+      names ??= new Set();
+      if (!isPortName(port.name)) causes.push(...invalidEach(path.index(i).child('name'), port.name, validatePortName(port.name)));
+      else if (names.has(port.name)) causes.push(fieldError.duplicate(path.index(i).child('name'), port.name));
       else names.add(port.name);
     }
-    if (!has(port.containerPort) || port.containerPort === 0) causes.push(fieldError.required(p.child('containerPort')));
-    else causes.push(...invalidEach(p.child('containerPort'), port.containerPort, validatePortNum(port.containerPort)));
-    if (has(port.hostPort) && port.hostPort !== 0) causes.push(...invalidEach(p.child('hostPort'), port.hostPort, validatePortNum(port.hostPort)));
+    if (!has(port.containerPort) || port.containerPort === 0) causes.push(fieldError.required(path.index(i).child('containerPort')));
+    else if (!isPortNum(port.containerPort)) causes.push(...invalidEach(path.index(i).child('containerPort'), port.containerPort, validatePortNum(port.containerPort)));
+    if (has(port.hostPort) && port.hostPort !== 0 && !isPortNum(port.hostPort)) causes.push(...invalidEach(path.index(i).child('hostPort'), port.hostPort, validatePortNum(port.hostPort)));
     if (has(port.protocol) && !(SUPPORTED_PORT_PROTOCOLS as readonly string[]).includes(port.protocol)) {
-      causes.push(fieldError.notSupported(p.child('protocol'), port.protocol, SUPPORTED_PORT_PROTOCOLS));
+      causes.push(fieldError.notSupported(path.index(i).child('protocol'), port.protocol, SUPPORTED_PORT_PROTOCOLS));
     }
-  });
-  return causes;
+  }
 }
 
 /** Environment variables: names valid, and `valueFrom` with exactly one source and no `value`. */
 export function validateEnv(list: unknown, path: Path): Causes {
   const causes: Causes = [];
-  arr(list).forEach((raw, i) => {
-    const p = path.index(i);
-    const e = obj(raw);
-    if (typeof e.name !== 'string' || e.name === '') causes.push(fieldError.required(p.child('name')));
-    else causes.push(...invalidEach(p.child('name'), e.name, validateEnvVarName(e.name)));
-    if (has(e.valueFrom)) causes.push(...validateEnvVarSource(e, p.child('valueFrom')));
-  });
+  validateEnvListInto(arr(list), path, causes);
   return causes;
+}
+
+/** The env of the container at `container`. */
+function validateEnvInto(list: unknown[], container: Path, causes: Causes): void {
+  validateEnvListInto(list, container.child('env'), causes);
+}
+
+function validateEnvListInto(list: unknown[], path: Path, causes: Causes): void {
+  for (let i = 0; i < list.length; i++) {
+    const e = obj(list[i]);
+    if (typeof e.name !== 'string' || e.name === '') causes.push(fieldError.required(path.index(i).child('name')));
+    else if (!isEnvVarName(e.name)) causes.push(...invalidEach(path.index(i).child('name'), e.name, validateEnvVarName(e.name)));
+    if (has(e.valueFrom) && !envVarSourceValid(e)) causes.push(...validateEnvVarSource(e, path.index(i).child('valueFrom')));
+  }
+}
+
+/**
+ * True only when {@link validateEnvVarSource} would find nothing; it may say false for
+ * valid rarer shapes (resourceFieldRef), which the full check then accepts.
+ */
+function envVarSourceValid(e: Record<string, any>): boolean {
+  const from = obj(e.valueFrom);
+  let sources = 0;
+  if (has(from.fieldRef)) {
+    sources++;
+    if (!objectFieldSelectorValid(from.fieldRef, ENV_FIELD_PATHS)) return false;
+  }
+  if (has(from.resourceFieldRef)) return false;
+  for (const k of KEY_REFS) {
+    if (!has(from[k])) continue;
+    sources++;
+    const ref = obj(from[k]);
+    if (typeof ref.name !== 'string' || !isDns1123Subdomain(ref.name) || typeof ref.key !== 'string' || !isConfigMapKey(ref.key)) return false;
+  }
+  return sources === 1 && !(typeof e.value === 'string' && e.value !== '');
+}
+const KEY_REFS = ['configMapKeyRef', 'secretKeyRef'];
+
+/** True exactly when {@link validateObjectFieldSelector} finds nothing. */
+function objectFieldSelectorValid(ref: unknown, supported: readonly string[]): boolean {
+  const r = obj(ref);
+  if (has(r.apiVersion) && r.apiVersion !== 'v1') return false;
+  if (typeof r.fieldPath !== 'string' || r.fieldPath === '') return false;
+  const m = r.fieldPath.endsWith(']') ? SUBSCRIPTED.exec(r.fieldPath) : null;
+  if (m) return isLabelKey(m[1] === 'metadata.annotations' ? m[2].toLowerCase() : m[2]);
+  return supported.includes(r.fieldPath);
 }
 
 function validateEnvVarSource(e: Record<string, any>, path: Path): Causes {
@@ -200,8 +270,6 @@ function validateEnvVarSource(e: Record<string, any>, path: Path): Causes {
   else if (sources > 1) causes.push(fieldError.invalid(path, '', 'may not have more than one field specified at a time'));
   return causes;
 }
-
-const SUBSCRIPTED = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/;
 
 /** A downward API field reference: apiVersion v1 and a supported fieldPath (labels and annotations may be subscripted). */
 export function validateObjectFieldSelector(ref: unknown, supported: readonly string[], path: Path): Causes {
@@ -261,6 +329,11 @@ export function validateEnvFrom(list: unknown, path: Path): Causes {
   return causes;
 }
 
+/** True exactly when {@link validateLocalDescendingPath} finds nothing. */
+function isLocalDescendingPath(p: string): boolean {
+  return !p.startsWith('/') && !(p === '..' || p.startsWith('../') || p.endsWith('/..') || p.includes('/../'));
+}
+
 /** A relative path that stays below its root: not absolute, no `..` element. */
 export function validateLocalDescendingPath(p: string, path: Path): Causes {
   const causes: Causes = [];
@@ -272,27 +345,35 @@ export function validateLocalDescendingPath(p: string, path: Path): Causes {
 /** Volume mounts: name refers to a pod volume (`Not found`), mountPath required and unique, subPath relative without `..`. */
 export function validateVolumeMounts(list: unknown, volumes: ReadonlySet<string>, path: Path): Causes {
   const causes: Causes = [];
+  validateMountListInto(arr(list), volumes, path, causes);
+  return causes;
+}
+
+/** The volume mounts of the container at `container`. */
+function validateVolumeMountsInto(list: unknown[], volumes: ReadonlySet<string>, container: Path, causes: Causes): void {
+  validateMountListInto(list, volumes, container.child('volumeMounts'), causes);
+}
+
+function validateMountListInto(list: unknown[], volumes: ReadonlySet<string>, path: Path, causes: Causes): void {
   const mountPaths = new Set<string>();
-  arr(list).forEach((raw, i) => {
-    const p = path.index(i);
-    const m = obj(raw);
-    if (typeof m.name !== 'string' || m.name === '') causes.push(fieldError.required(p.child('name')));
-    else if (!volumes.has(m.name)) causes.push(notFound(p.child('name'), m.name));
-    if (typeof m.mountPath !== 'string' || m.mountPath === '') causes.push(fieldError.required(p.child('mountPath')));
+  for (let i = 0; i < list.length; i++) {
+    const m = obj(list[i]);
+    if (typeof m.name !== 'string' || m.name === '') causes.push(fieldError.required(path.index(i).child('name')));
+    else if (!volumes.has(m.name)) causes.push(notFound(path.index(i).child('name'), m.name));
+    if (typeof m.mountPath !== 'string' || m.mountPath === '') causes.push(fieldError.required(path.index(i).child('mountPath')));
     else {
-      if (mountPaths.has(m.mountPath)) causes.push(fieldError.invalid(p.child('mountPath'), m.mountPath, 'must be unique'));
+      if (mountPaths.has(m.mountPath)) causes.push(fieldError.invalid(path.index(i).child('mountPath'), m.mountPath, 'must be unique'));
       mountPaths.add(m.mountPath);
     }
-    if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(...validateLocalDescendingPath(m.subPath, p.child('subPath')));
+    if (typeof m.subPath === 'string' && m.subPath !== '' && !isLocalDescendingPath(m.subPath)) causes.push(...validateLocalDescendingPath(m.subPath, path.index(i).child('subPath')));
     if (typeof m.subPathExpr === 'string' && m.subPathExpr !== '') {
-      if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(fieldError.invalid(p.child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
-      causes.push(...validateLocalDescendingPath(m.subPathExpr, p.child('subPathExpr')));
+      if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(fieldError.invalid(path.index(i).child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+      if (!isLocalDescendingPath(m.subPathExpr)) causes.push(...validateLocalDescendingPath(m.subPathExpr, path.index(i).child('subPathExpr')));
     }
-    if (has(m.mountPropagation) && !['None', 'HostToContainer', 'Bidirectional'].includes(m.mountPropagation)) {
-      causes.push(fieldError.notSupported(p.child('mountPropagation'), m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
+    if (has(m.mountPropagation) && !MOUNT_PROPAGATIONS.includes(m.mountPropagation)) {
+      causes.push(fieldError.notSupported(path.index(i).child('mountPropagation'), m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
     }
-  });
-  return causes;
+  }
 }
 
 function isNativeResource(name: string): boolean {
@@ -304,6 +385,13 @@ function isHugePages(name: string): boolean {
 /** Whether requests of a resource may be lower than its limit: native resources except huge pages. */
 export function isOvercommitAllowed(name: string): boolean {
   return isNativeResource(name) && !isHugePages(name);
+}
+
+/** True exactly when {@link validateContainerResourceName} finds nothing. */
+function isContainerResourceName(name: string): boolean {
+  if (!isLabelKey(name)) return false;
+  if (!name.includes('/')) return STANDARD_CONTAINER_RESOURCES.has(name) || isHugePages(name);
+  return isNativeResource(name) || !name.startsWith('requests.');
 }
 
 function validateContainerResourceName(name: string, path: Path): Causes {
@@ -325,34 +413,45 @@ function validateContainerResourceName(name: string, path: Path): Causes {
  */
 export function validateResourceRequirements(resources: unknown, path: Path): Causes {
   if (!has(resources)) return [];
-  const r = obj(resources);
   const causes: Causes = [];
-  const limPath = path.child('limits');
-  const reqPath = path.child('requests');
+  validateResourcesAt(obj(resources), path, causes);
+  return causes;
+}
+
+/** The resources of the container at `container`. */
+function validateResourceRequirementsInto(r: Record<string, any>, container: Path, causes: Causes): void {
+  validateResourcesAt(r, container, causes, 'resources');
+}
+
+/** The resources at `path`, or at `path.child(child)` when given: paths are built only for causes. */
+function validateResourcesAt(r: Record<string, any>, path: Path, causes: Causes, child?: string): void {
+  const at = (): Path => (child === undefined ? path : path.child(child));
+  const lim = obj(r.limits);
   const limits = new Map<string, Quantity>();
-  for (const [name, v] of Object.entries(obj(r.limits))) {
-    const p = limPath.key(name);
-    causes.push(...validateContainerResourceName(name, p));
-    const q = quantity(v, p, causes);
+  for (const name of Object.keys(lim)) {
+    const v = lim[name];
+    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at().child('limits').key(name)));
+    const q = parseQuantityValue(v) ?? quantity(v, at().child('limits').key(name), causes);
     if (!q) continue;
-    if (q.sign() < 0) causes.push(fieldError.invalid(p, q.toString(), IS_NEGATIVE));
+    if (q.sign() < 0) causes.push(fieldError.invalid(at().child('limits').key(name), q.toString(), IS_NEGATIVE));
     limits.set(name, q);
   }
-  for (const [name, v] of Object.entries(obj(r.requests))) {
-    const p = reqPath.key(name);
-    causes.push(...validateContainerResourceName(name, p));
-    const q = quantity(v, p, causes);
+  const req = obj(r.requests);
+  for (const name of Object.keys(req)) {
+    const v = req[name];
+    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at().child('requests').key(name)));
+    const q = parseQuantityValue(v) ?? quantity(v, at().child('requests').key(name), causes);
     if (!q) continue;
-    if (q.sign() < 0) causes.push(fieldError.invalid(p, q.toString(), IS_NEGATIVE));
+    if (q.sign() < 0) causes.push(fieldError.invalid(at().child('requests').key(name), q.toString(), IS_NEGATIVE));
     const limit = limits.get(name);
     if (limit) {
-      if (q.cmp(limit) !== 0 && !isOvercommitAllowed(name)) causes.push(fieldError.invalid(reqPath, q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
-      else if (q.cmp(limit) > 0) causes.push(fieldError.invalid(reqPath, q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
-    } else if (!isOvercommitAllowed(name) && !has(obj(r.limits)[name])) {
-      causes.push(fieldError.required(limPath, 'Limit must be set for non overcommitable resources'));
+      const cmp = q.cmp(limit);
+      if (cmp !== 0 && !isOvercommitAllowed(name)) causes.push(fieldError.invalid(at().child('requests'), q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
+      else if (cmp > 0) causes.push(fieldError.invalid(at().child('requests'), q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
+    } else if (!isOvercommitAllowed(name) && !has(lim[name])) {
+      causes.push(fieldError.required(at().child('limits'), 'Limit must be set for non overcommitable resources'));
     }
   }
-  return causes;
 }
 
 /** Probe kinds: liveness and startup probes must use successThreshold 1. */
@@ -364,10 +463,15 @@ export type ProbeKind = 'liveness' | 'readiness' | 'startup';
  * probe-level terminationGracePeriodSeconds (not on readiness probes).
  */
 export function validateProbe(probe: unknown, path: Path, kind: ProbeKind): Causes {
-  if (!has(probe)) return [];
+  const causes: Causes = [];
+  if (has(probe)) validateProbeInto(probe, path, kind, causes);
+  return causes;
+}
+
+function validateProbeInto(probe: unknown, path: Path, kind: ProbeKind, causes: Causes): void {
   const p = obj(probe);
-  const causes = validateHandler(p, path, ['exec', 'httpGet', 'tcpSocket', 'grpc'], undefined);
-  for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']) nonNegative(p[k], path.child(k), causes);
+  validateHandlerInto(p, path, PROBE_HANDLERS, undefined, causes);
+  for (const k of PROBE_COUNTS) nonNegativeField(p[k], path, k, causes);
   if (kind !== 'readiness' && has(p.successThreshold) && p.successThreshold !== 1) causes.push(fieldError.invalid(path.child('successThreshold'), p.successThreshold, 'must be 1'));
   if (has(p.terminationGracePeriodSeconds)) {
     if (kind === 'readiness') causes.push(fieldError.invalid(path.child('terminationGracePeriodSeconds'), p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
@@ -376,7 +480,6 @@ export function validateProbe(probe: unknown, path: Path, kind: ProbeKind): Caus
       if (n !== undefined && n <= 0) causes.push(fieldError.invalid(path.child('terminationGracePeriodSeconds'), n, 'must be greater than 0'));
     }
   }
-  return causes;
 }
 
 /** Lifecycle hooks: postStart and preStop each with exactly one handler (exec, httpGet, tcpSocket or sleep). */
@@ -384,15 +487,17 @@ export function validateLifecycle(lifecycle: unknown, gracePeriod: number | unde
   const l = obj(lifecycle);
   const causes: Causes = [];
   for (const k of ['postStart', 'preStop']) {
-    if (has(l[k])) causes.push(...validateHandler(obj(l[k]), path.child(k), ['exec', 'httpGet', 'tcpSocket', 'sleep'], gracePeriod));
+    if (has(l[k])) validateHandlerInto(obj(l[k]), path.child(k), LIFECYCLE_HANDLERS, gracePeriod, causes);
   }
   return causes;
 }
 
 const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
 
-function validateHandler(h: Record<string, any>, path: Path, kinds: readonly string[], gracePeriod: number | undefined): Causes {
-  const causes: Causes = [];
+/** True exactly when {@link validatePortNumOrName} finds nothing. */
+const isPortNumOrName = (v: unknown): boolean => (typeof v === 'number' ? isPortNum(v) : typeof v === 'string' && isPortName(v));
+
+function validateHandlerInto(h: Record<string, any>, path: Path, kinds: readonly string[], gracePeriod: number | undefined, causes: Causes): void {
   let count = 0;
   for (const k of kinds) {
     if (!has(h[k])) continue;
@@ -402,29 +507,29 @@ function validateHandler(h: Record<string, any>, path: Path, kinds: readonly str
     }
     count++;
     const a = obj(h[k]);
-    const p = path.child(k);
     switch (k) {
       case 'exec':
-        if (arr(a.command).length === 0) causes.push(fieldError.required(p.child('command')));
+        if (arr(a.command).length === 0) causes.push(fieldError.required(path.child(k).child('command')));
         break;
       case 'httpGet':
-        if (has(a.path) && a.path === '') causes.push(fieldError.required(p.child('path')));
-        causes.push(...validatePortNumOrName(a.port, p.child('port')));
-        if (has(a.scheme) && a.scheme !== 'HTTP' && a.scheme !== 'HTTPS') causes.push(fieldError.notSupported(p.child('scheme'), a.scheme, ['HTTP', 'HTTPS']));
+        if (has(a.path) && a.path === '') causes.push(fieldError.required(path.child(k).child('path')));
+        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, path.child(k).child('port')));
+        if (has(a.scheme) && a.scheme !== 'HTTP' && a.scheme !== 'HTTPS') causes.push(fieldError.notSupported(path.child(k).child('scheme'), a.scheme, ['HTTP', 'HTTPS']));
         for (const header of arr(a.httpHeaders)) {
           const name = str(obj(header).name);
           if (!HTTP_HEADER_NAME.test(name)) {
-            causes.push(fieldError.invalid(p.child('httpHeaders'), name, regexError("a valid HTTP header must consist of alphanumeric characters or '-'", '[-A-Za-z0-9]+', 'X-Header-Name')));
+            causes.push(fieldError.invalid(path.child(k).child('httpHeaders'), name, regexError("a valid HTTP header must consist of alphanumeric characters or '-'", '[-A-Za-z0-9]+', 'X-Header-Name')));
           }
         }
         break;
       case 'tcpSocket':
-        causes.push(...validatePortNumOrName(a.port, p.child('port')));
+        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, path.child(k).child('port')));
         break;
       case 'grpc':
-        causes.push(...invalidEach(p.child('port'), a.port, validatePortNum(a.port)));
+        if (!isPortNum(a.port)) causes.push(...invalidEach(path.child(k).child('port'), a.port, validatePortNum(a.port)));
         break;
       case 'sleep': {
+        const p = path.child(k);
         const s = int(a.seconds, p.child('seconds'), causes);
         if (s === undefined && !has(a.seconds)) causes.push(fieldError.required(p.child('seconds')));
         else if (s !== undefined && (s < 0 || (gracePeriod !== undefined && s > gracePeriod))) {
@@ -435,7 +540,6 @@ function validateHandler(h: Record<string, any>, path: Path, kinds: readonly str
     }
   }
   if (count === 0) causes.push(fieldError.required(path, 'must specify a handler type'));
-  return causes;
 }
 
 function idRange(v: unknown, path: Path, causes: Causes): void {

@@ -1,7 +1,21 @@
 import type { FieldCause } from '../errors';
 import { FieldPath, fieldError } from '../field';
-import { validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
-import { arr, invalidEach, isObj, nonNegative, obj, semanticEqual, validateDns1035Label, validateLabels, validatePathSegmentName, type Causes } from './util';
+import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import {
+  arr,
+  invalidEach,
+  isDns1035Label,
+  isObj,
+  labelsValid,
+  nonNegativeField,
+  obj,
+  semanticEqual,
+  utf8ByteLength,
+  validateDns1035Label,
+  validateLabels,
+  validatePathSegmentName,
+  type Causes,
+} from './util';
 
 /**
  * How an object's name is checked: `subdomain` (DNS-1123 subdomain, most kinds),
@@ -41,8 +55,21 @@ export function validateName(name: string, how: NameValidation = 'subdomain', pr
   }
 }
 
-function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+/** True exactly when {@link validateName} finds nothing; allocates only for a generateName ending in '-'. */
+function isValidName(name: string, how: NameValidation, prefix: boolean): boolean {
+  const n = prefix && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
+  switch (how) {
+    case 'subdomain':
+      return isDns1123Subdomain(n);
+    case 'label':
+      return isDns1123Label(n);
+    case 'dns1035':
+      return isDns1035Label(n);
+    case 'path':
+      return name !== '.' && name !== '..' && !name.includes('/') && !name.includes('%');
+    default:
+      return true;
+  }
 }
 
 /**
@@ -58,64 +85,85 @@ export function validateObjectMeta(meta: unknown, opts: ObjectMetaValidationOpti
   const m = obj(meta);
   const causes: Causes = [];
   const how = opts.nameValidator ?? 'subdomain';
-  if (typeof m.generateName === 'string' && m.generateName !== '') {
+  // Paths and messages are built only for values that fail (this runs on every write).
+  if (typeof m.generateName === 'string' && m.generateName !== '' && !isValidName(m.generateName, how, true)) {
     causes.push(...invalidEach(path.child('generateName'), m.generateName, validateName(m.generateName, how, true)));
   }
   if (typeof m.name !== 'string' || m.name === '') {
     if (m.name !== undefined && m.name !== null && m.name !== '') causes.push(fieldError.typeInvalid(path.child('name'), m.name, 'must be a string'));
     else if (!m.generateName) causes.push(fieldError.required(path.child('name'), 'name or generateName is required'));
-  } else {
+  } else if (!isValidName(m.name, how, false)) {
     causes.push(...invalidEach(path.child('name'), m.name, validateName(m.name, how)));
   }
   if (opts.namespaced) {
     if (typeof m.namespace !== 'string' || m.namespace === '') causes.push(fieldError.required(path.child('namespace')));
-    else causes.push(...invalidEach(path.child('namespace'), m.namespace, validateDns1123Label(m.namespace)));
+    else if (!isDns1123Label(m.namespace)) causes.push(...invalidEach(path.child('namespace'), m.namespace, validateDns1123Label(m.namespace)));
   } else if (m.namespace !== undefined && m.namespace !== null && m.namespace !== '') {
     causes.push(fieldError.forbidden(path.child('namespace'), 'not allowed on this type'));
   }
-  nonNegative(m.generation, path.child('generation'), causes);
-  causes.push(...validateLabels(m.labels, path.child('labels')));
-  causes.push(...validateAnnotations(m.annotations, path.child('annotations')));
-  causes.push(...validateOwnerReferences(m.ownerReferences, path.child('ownerReferences')));
-  causes.push(...validateFinalizers(m.finalizers, path.child('finalizers')));
+  nonNegativeField(m.generation, path, 'generation', causes);
+  if (!labelsValid(m.labels)) causes.push(...validateLabels(m.labels, path.child('labels')));
+  if (!annotationsValid(m.annotations)) causes.push(...validateAnnotations(m.annotations, path.child('annotations')));
+  if (Array.isArray(m.ownerReferences)) validateOwnerReferences(m.ownerReferences, path, causes);
+  if (Array.isArray(m.finalizers) && m.finalizers.length > 0) causes.push(...validateFinalizers(m.finalizers, path.child('finalizers')));
   return causes;
+}
+
+/**
+ * True exactly when {@link validateAnnotations} finds nothing. The size is bounded
+ * first by 3 bytes per UTF-16 code unit, so only annotations near the limit are measured.
+ */
+function annotationsValid(annotations: unknown): boolean {
+  if (annotations === undefined || annotations === null) return true;
+  if (!isObj(annotations)) return false;
+  let bound = 0;
+  for (const k in annotations) {
+    const v = annotations[k];
+    if (typeof v !== 'string' || !isLabelKey(k.toLowerCase())) return false;
+    bound += 3 * (k.length + v.length);
+  }
+  return bound <= TOTAL_ANNOTATION_SIZE_LIMIT || annotationsSize(annotations) <= TOTAL_ANNOTATION_SIZE_LIMIT;
+}
+
+/** Total UTF-8 size of the keys and string values of `annotations`, as Kubernetes counts it. */
+function annotationsSize(annotations: Record<string, unknown>): number {
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations)) size += utf8ByteLength(k) + (typeof v === 'string' ? utf8ByteLength(v) : 0);
+  return size;
 }
 
 /** Kubernetes' ValidateAnnotations: keys are qualified names (case-insensitively) and the total size is at most 256 KiB. */
 export function validateAnnotations(annotations: unknown, path: FieldPath): FieldCause[] {
-  if (annotations === undefined || annotations === null) return [];
+  if (annotationsValid(annotations)) return [];
   if (!isObj(annotations)) return [fieldError.typeInvalid(path, annotations, 'must be a map of string keys to string values')];
   const causes: Causes = [];
-  let size = 0;
   for (const [k, v] of Object.entries(annotations)) {
     causes.push(...invalidEach(path, k, validateQualifiedName(k.toLowerCase())));
     if (typeof v !== 'string') causes.push(fieldError.typeInvalid(path.key(k), v, 'must be a string'));
-    size += byteLength(k) + (typeof v === 'string' ? byteLength(v) : 0);
   }
-  if (size > TOTAL_ANNOTATION_SIZE_LIMIT) causes.push(fieldError.tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT));
+  if (annotationsSize(annotations) > TOTAL_ANNOTATION_SIZE_LIMIT) causes.push(fieldError.tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT));
   return causes;
 }
 
-function validateOwnerReferences(refs: unknown, path: FieldPath): Causes {
-  const causes: Causes = [];
+/** Owner references at `parent.ownerReferences`; paths are built only for causes. */
+function validateOwnerReferences(refs: unknown[], parent: FieldPath, causes: Causes): void {
   let firstController = '';
-  arr(refs).forEach((r, i) => {
-    const p = path.index(i);
-    const ref = obj(r);
+  for (let i = 0; i < refs.length; i++) {
+    const ref = obj(refs[i]);
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
-    const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
-    if (!version) causes.push(fieldError.invalid(p.child('apiVersion'), ref.apiVersion ?? '', 'version must not be empty'));
-    if (!ref.kind) causes.push(fieldError.invalid(p.child('kind'), ref.kind ?? '', 'kind must not be empty'));
-    if (!ref.name) causes.push(fieldError.invalid(p.child('name'), ref.name ?? '', 'name must not be empty'));
-    if (!ref.uid) causes.push(fieldError.invalid(p.child('uid'), ref.uid ?? '', 'uid must not be empty'));
+    const slash = apiVersion.indexOf('/');
+    const hasVersion = slash < 0 ? apiVersion !== '' : slash + 1 < apiVersion.length;
+    if (!hasVersion) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('apiVersion'), ref.apiVersion ?? '', 'version must not be empty'));
+    if (!ref.kind) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('kind'), ref.kind ?? '', 'kind must not be empty'));
+    if (!ref.name) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('name'), ref.name ?? '', 'name must not be empty'));
+    if (!ref.uid) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('uid'), ref.uid ?? '', 'uid must not be empty'));
     if (ref.controller === true) {
       const current = `${ref.kind}/${ref.name}`;
       if (firstController) {
-        causes.push(fieldError.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`));
+        causes.push(fieldError.invalid(parent.child('ownerReferences'), refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`));
       } else firstController = current;
     }
-  });
-  return causes;
+  }
 }
 
 function validateFinalizers(finalizers: unknown, path: FieldPath): Causes {
@@ -123,7 +171,7 @@ function validateFinalizers(finalizers: unknown, path: FieldPath): Causes {
   const list = arr(finalizers);
   for (const f of list) {
     if (typeof f !== 'string') causes.push(fieldError.typeInvalid(path, f, 'must be a string'));
-    else causes.push(...invalidEach(path, f, validateQualifiedName(f)));
+    else if (!isLabelKey(f)) causes.push(...invalidEach(path, f, validateQualifiedName(f)));
   }
   if (list.includes('orphan') && list.includes('foregroundDeletion')) {
     causes.push(fieldError.invalid(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));

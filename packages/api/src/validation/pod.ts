@@ -1,7 +1,7 @@
 // Pods and pod templates: core/validation's ValidatePodSpec, ValidatePodTemplateSpec,
 // ValidatePodCreate and ValidatePodUpdate.
 import type { FieldCause } from '../errors';
-import { validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import { isDns1123Label, isDns1123Subdomain, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import { validatePodSecurityContext, validateContainerCommon, validateContainers, validateInitContainers } from './container';
 import { validateAnnotations } from './meta';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './scheduling';
@@ -13,12 +13,14 @@ import {
   has,
   inclusiveRangeError,
   int,
+  intField,
   invalidEach,
   ipFamily,
   INVALID_IP,
   isObj,
+  labelsValid,
   MAX_INT32,
-  nonNegative,
+  nonNegativeField,
   obj,
   semanticEqual,
   validateLabels,
@@ -30,6 +32,11 @@ import { validateVolumes } from './volume';
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
+const SUBDOMAIN_NAMED = ['serviceAccountName', 'nodeName', 'priorityClassName', 'schedulerName'];
+const LABEL_NAMED = ['hostname', 'subdomain'];
+
+/** A non-empty array (the lists below are skipped entirely when absent or empty). */
+const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
 /** Options of {@link validatePodSpec} and {@link validatePodTemplate}. */
 export interface PodSpecValidationOptions {
@@ -62,44 +69,48 @@ export function validatePodSpec(spec: unknown, path: Path = FieldPath.root('spec
   if (!isObj(spec)) return [has(spec) ? fieldError.typeInvalid(path, spec, 'must be an object') : fieldError.required(path)];
   const s = spec;
   const causes: Causes = [];
+  // Runs on every pod write: child paths are built only where a list is present or a
+  // value fails; every skipped call would have found nothing.
   const vols = validateVolumes(s.volumes, path.child('volumes'));
-  causes.push(...vols.causes);
+  if (vols.causes.length) causes.push(...vols.causes);
   const gracePeriod = typeof s.terminationGracePeriodSeconds === 'number' ? s.terminationGracePeriodSeconds : undefined;
-  for (const n of opts.extraVolumeNames ?? []) vols.names.add(n);
+  if (opts.extraVolumeNames) for (const n of opts.extraVolumeNames) vols.names.add(n);
   const ctx = { volumes: vols.names, gracePeriod };
   causes.push(...validateContainers(s.containers, ctx, path.child('containers')));
-  causes.push(...validateInitContainers(s.initContainers, s.containers, ctx, path.child('initContainers')));
-  if (arr(s.ephemeralContainers).length > 0) {
+  if (nonEmpty(s.initContainers)) causes.push(...validateInitContainers(s.initContainers, s.containers, ctx, path.child('initContainers')));
+  if (nonEmpty(s.ephemeralContainers)) {
     if (opts.template) causes.push(fieldError.forbidden(path.child('ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
     else causes.push(...validateEphemeralContainers(s, ctx, path.child('ephemeralContainers')));
   }
   if (s.hostNetwork === true) causes.push(...validateHostNetworkPorts(s, path));
-  causes.push(...validateRestartPolicy(s.restartPolicy, path.child('restartPolicy'), opts));
+  validateRestartPolicy(s.restartPolicy, path, opts, causes);
   if (has(s.dnsPolicy) && !DNS_POLICIES.includes(s.dnsPolicy)) {
     causes.push(s.dnsPolicy === '' ? fieldError.required(path.child('dnsPolicy')) : fieldError.notSupported(path.child('dnsPolicy'), s.dnsPolicy, DNS_POLICIES));
   }
-  causes.push(...validateDnsConfig(s.dnsConfig, s.dnsPolicy, path.child('dnsConfig')));
-  causes.push(...validateLabels(s.nodeSelector, path.child('nodeSelector')));
-  causes.push(...validatePodSecurityContext(s.securityContext, path.child('securityContext')));
-  causes.push(...validateAffinity(s.affinity, path.child('affinity')));
-  causes.push(...validateTolerations(s.tolerations, path.child('tolerations')));
-  causes.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints, path.child('topologySpreadConstraints')));
-  for (const k of ['serviceAccountName', 'nodeName', 'priorityClassName', 'schedulerName']) {
-    if (typeof s[k] === 'string' && s[k] !== '') causes.push(...invalidEach(path.child(k), s[k], validateDns1123Subdomain(s[k])));
+  if (s.dnsPolicy === 'None' || has(s.dnsConfig)) causes.push(...validateDnsConfig(s.dnsConfig, s.dnsPolicy, path.child('dnsConfig')));
+  if (!labelsValid(s.nodeSelector)) causes.push(...validateLabels(s.nodeSelector, path.child('nodeSelector')));
+  if (has(s.securityContext)) causes.push(...validatePodSecurityContext(s.securityContext, path.child('securityContext')));
+  if (has(s.affinity)) causes.push(...validateAffinity(s.affinity, path.child('affinity')));
+  if (nonEmpty(s.tolerations)) causes.push(...validateTolerations(s.tolerations, path.child('tolerations')));
+  if (nonEmpty(s.topologySpreadConstraints)) causes.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints, path.child('topologySpreadConstraints')));
+  for (const k of SUBDOMAIN_NAMED) {
+    const v = s[k];
+    if (typeof v === 'string' && v !== '' && !isDns1123Subdomain(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Subdomain(v)));
   }
-  for (const k of ['hostname', 'subdomain']) {
-    if (typeof s[k] === 'string' && s[k] !== '') causes.push(...invalidEach(path.child(k), s[k], validateDns1123Label(s[k])));
+  for (const k of LABEL_NAMED) {
+    const v = s[k];
+    if (typeof v === 'string' && v !== '' && !isDns1123Label(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Label(v)));
   }
   if (has(s.activeDeadlineSeconds)) {
     const n = int(s.activeDeadlineSeconds, path.child('activeDeadlineSeconds'), causes);
     if (n !== undefined && (n < 1 || n > MAX_INT32)) causes.push(fieldError.invalid(path.child('activeDeadlineSeconds'), n, inclusiveRangeError(1, MAX_INT32)));
   }
-  nonNegative(s.terminationGracePeriodSeconds, path.child('terminationGracePeriodSeconds'), causes);
+  nonNegativeField(s.terminationGracePeriodSeconds, path, 'terminationGracePeriodSeconds', causes);
   if (has(s.preemptionPolicy) && !PREEMPTION_POLICIES.includes(s.preemptionPolicy)) {
     causes.push(s.preemptionPolicy === '' ? fieldError.required(path.child('preemptionPolicy')) : fieldError.notSupported(path.child('preemptionPolicy'), s.preemptionPolicy, PREEMPTION_POLICIES));
   }
-  int(s.priority, path.child('priority'), causes);
-  causes.push(...validateSchedulingGates(s.schedulingGates, path.child('schedulingGates')));
+  intField(s.priority, path, 'priority', causes);
+  if (nonEmpty(s.schedulingGates)) causes.push(...validateSchedulingGates(s.schedulingGates, path.child('schedulingGates')));
   arr(s.readinessGates).forEach((g, i) => {
     const t = obj(g).conditionType;
     causes.push(...invalidEach(path.child('readinessGates').index(i).child('conditionType'), t ?? '', validateQualifiedName(typeof t === 'string' ? t : '')));
@@ -118,13 +129,15 @@ export function validatePodSpec(spec: unknown, path: Path = FieldPath.root('spec
   return causes;
 }
 
-function validateRestartPolicy(v: unknown, path: Path, opts: PodSpecValidationOptions): Causes {
+/** The restartPolicy of the spec at `spec`. */
+function validateRestartPolicy(v: unknown, spec: Path, opts: PodSpecValidationOptions, causes: Causes): void {
   const allowed = opts.restartPolicies ?? RESTART_POLICIES;
   if (!has(v) || v === '') {
-    if (opts.restartPolicyRequired !== undefined) return [fieldError.required(path, opts.restartPolicyRequired)];
-    return allowed.includes('Always') ? [] : [fieldError.notSupported(path, 'Always', allowed)];
+    if (opts.restartPolicyRequired !== undefined) causes.push(fieldError.required(spec.child('restartPolicy'), opts.restartPolicyRequired));
+    else if (!allowed.includes('Always')) causes.push(fieldError.notSupported(spec.child('restartPolicy'), 'Always', allowed));
+    return;
   }
-  return allowed.includes(v as string) ? [] : [fieldError.notSupported(path, v, allowed)];
+  if (!allowed.includes(v as string)) causes.push(fieldError.notSupported(spec.child('restartPolicy'), v, allowed));
 }
 
 function validateDnsConfig(cfg: unknown, policy: unknown, path: Path): Causes {

@@ -4,7 +4,7 @@
 // a field of the wrong shape produces a cause, never an exception.
 import type { FieldCause } from '../errors';
 import { FieldPath, fieldError, showValue } from '../field';
-import { labelSelectorFromObject, validateLabelValue, validateQualifiedName, type Selector } from '../selectors/index';
+import { isLabelKey, isLabelValue, labelSelectorFromObject, validateLabelValue, validateQualifiedName, type Selector } from '../selectors/index';
 import { tryParseQuantity, type Quantity } from '../quantity/index';
 
 export type Path = FieldPath;
@@ -61,6 +61,52 @@ export function invalidEach(path: Path | string, value: unknown, msgs: readonly 
   return msgs.map((m) => fieldError.invalid(path, value, m));
 }
 
+// Validation runs on every write, and nearly every value is valid. The hot checks below
+// therefore come in pairs: an allocation-free predicate that says "valid" exactly when
+// the message-producing check finds nothing, so callers build field paths and messages
+// only for the values that fail (`if (!isX(v)) causes.push(...invalidEach(path, v, validateX(v)))`).
+
+/**
+ * Length of `s` in UTF-8 bytes, exactly as `TextEncoder` counts it (a lone surrogate
+ * becomes U+FFFD, 3 bytes), without encoding it.
+ */
+export function utf8ByteLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 2 code units, 4 bytes
+      i++;
+    } else n += 2; // 3 bytes
+  }
+  return n;
+}
+
+/** True exactly when {@link int} accepts `v` without a cause (absent or an integer). */
+export function isIntOrAbsent(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v));
+}
+
+/** True exactly when {@link nonNegative} adds no cause for `v`. */
+export function isNonNegativeOrAbsent(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0);
+}
+
+/** True exactly when {@link validateLabels} finds nothing (absent, or valid keys and values). */
+export function labelsValid(labels: unknown): boolean {
+  if (labels === undefined || labels === null) return true;
+  if (!isObj(labels)) return false;
+  // for-in sees every own key (and any inherited enumerable one, which can only make
+  // this say "check properly"): validateLabels then reports.
+  for (const k in labels) {
+    const v = labels[k];
+    if (typeof v !== 'string' || !isLabelKey(k) || !isLabelValue(v)) return false;
+  }
+  return true;
+}
+
 // ---- numbers ------------------------------------------------------------------------
 
 /**
@@ -72,6 +118,16 @@ export function int(v: unknown, path: Path, causes: Causes): number | undefined 
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   causes.push(fieldError.typeInvalid(path, v, 'must be an integer'));
   return undefined;
+}
+/** {@link nonNegative} on `parent.child(name)`, building the path only for a cause. */
+export function nonNegativeField(v: unknown, parent: Path, name: string, causes: Causes): void {
+  if (!isNonNegativeOrAbsent(v)) nonNegative(v, parent.child(name), causes);
+}
+/** {@link int} on `parent.child(name)`, building the path only for a cause. */
+export function intField(v: unknown, parent: Path, name: string, causes: Causes): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  return int(v, parent.child(name), causes);
 }
 /** Pushes `must be greater than or equal to 0` for a negative integer (and type errors). */
 export function nonNegative(v: unknown, path: Path, causes: Causes): void {
@@ -88,6 +144,10 @@ export function positive(v: unknown, path: Path, causes: Causes, msg = IS_NOT_PO
 
 const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+/** True exactly when {@link validateDns1035Label} finds nothing. */
+export function isDns1035Label(s: string): boolean {
+  return s.length <= 63 && DNS1035_LABEL.test(s);
+}
 /** The problems keeping `s` from being a DNS-1035 label (Service names), in Kubernetes' words. */
 export function validateDns1035Label(s: string): string[] {
   const errs: string[] = [];
@@ -121,6 +181,14 @@ export function validateWildcardDns1123Subdomain(s: string): string[] {
 
 const PORT_NAME_CHARSET = /^[-a-z0-9]+$/;
 const PORT_NAME_ONE_LETTER = /[a-z]/;
+/** True exactly when {@link validatePortName} finds nothing. */
+export function isPortName(s: string): boolean {
+  return s.length <= 15 && PORT_NAME_CHARSET.test(s) && PORT_NAME_ONE_LETTER.test(s) && !s.includes('--') && s[0] !== '-' && s[s.length - 1] !== '-';
+}
+/** True exactly when {@link validatePortNum} finds nothing. */
+export function isPortNum(n: unknown): boolean {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
+}
 /** Kubernetes' IsValidPortName: an IANA_SVC_NAME (≤15 lower-case alphanumerics and '-', at least one letter). */
 export function validatePortName(s: string): string[] {
   const errs: string[] = [];
@@ -137,6 +205,7 @@ export function validatePortNum(n: unknown): string[] {
 }
 /** A port given by number (1..65535) or IANA name, as intstr fields (targetPort, probe ports) take it. */
 export function validatePortNumOrName(v: unknown, path: Path): Causes {
+  if (typeof v === 'number' ? isPortNum(v) : typeof v === 'string' && isPortName(v)) return [];
   if (typeof v === 'number') return invalidEach(path, v, validatePortNum(v));
   if (typeof v === 'string') return invalidEach(path, v, validatePortName(v));
   if (v === undefined || v === null) return [fieldError.required(path)];
@@ -151,6 +220,10 @@ function chdirPrefix(s: string): string[] {
   if (s.startsWith('..')) return ["must not start with '..'"];
   return [];
 }
+/** True exactly when {@link validateEnvVarName} finds nothing. */
+export function isEnvVarName(s: string): boolean {
+  return ENV_VAR.test(s) && s !== '.' && !s.startsWith('..');
+}
 /** Kubernetes' IsEnvVarName. */
 export function validateEnvVarName(s: string): string[] {
   const errs: string[] = [];
@@ -161,6 +234,10 @@ export function validateEnvVarName(s: string): string[] {
 }
 const CONFIG_KEY_FMT = '[-._a-zA-Z0-9]+';
 const CONFIG_KEY = new RegExp(`^${CONFIG_KEY_FMT}$`);
+/** True exactly when {@link validateConfigMapKey} finds nothing. */
+export function isConfigMapKey(s: string): boolean {
+  return s.length <= 253 && CONFIG_KEY.test(s) && s !== '.' && !s.startsWith('..');
+}
 /** Kubernetes' IsConfigMapKey: keys of ConfigMap and Secret data. */
 export function validateConfigMapKey(s: string): string[] {
   const errs: string[] = [];
@@ -243,12 +320,29 @@ export function cidrFamily(s: string): 4 | 6 | undefined {
 
 // ---- quantities -----------------------------------------------------------------------
 
+// Objects repeat a handful of quantity spellings ('250m', '512Mi'): parse each once.
+// Quantities are immutable, so sharing them is safe; the cache is bounded.
+const parsedQuantities = new Map<string | number, Quantity | null>();
+const QUANTITY_CACHE_SIZE = 1024;
+function parseQuantityCached(v: string | number): Quantity | undefined {
+  let q = parsedQuantities.get(v);
+  if (q === undefined) {
+    if (parsedQuantities.size >= QUANTITY_CACHE_SIZE) parsedQuantities.clear();
+    q = tryParseQuantity(v) ?? null;
+    parsedQuantities.set(v, q);
+  }
+  return q ?? undefined;
+}
+
+/** The quantity a field value spells, or undefined when it is malformed: {@link quantity} without the cause. */
+export function parseQuantityValue(v: unknown): Quantity | undefined {
+  return typeof v === 'string' || typeof v === 'number' ? parseQuantityCached(v) : undefined;
+}
+
 /** Parses a quantity field value; pushes Kubernetes' format message and returns undefined when malformed. */
 export function quantity(v: unknown, path: Path, causes: Causes): Quantity | undefined {
-  if (typeof v === 'string' || typeof v === 'number') {
-    const q = tryParseQuantity(v);
-    if (q) return q;
-  }
+  const q = parseQuantityValue(v);
+  if (q) return q;
   causes.push(fieldError.invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
   return undefined;
 }
@@ -258,12 +352,13 @@ export function quantity(v: unknown, path: Path, causes: Causes): Quantity | und
 /** Kubernetes' ValidateLabelName: the key must be a qualified name; causes on `path`. */
 export function validateLabelName(key: unknown, path: Path): Causes {
   if (typeof key !== 'string') return [fieldError.typeInvalid(path, key, 'must be a string')];
+  if (isLabelKey(key)) return [];
   return invalidEach(path, key, validateQualifiedName(key));
 }
 
 /** Kubernetes' ValidateLabels: every key a qualified name, every value a label value; causes on `path` itself. */
 export function validateLabels(labels: unknown, path: Path): Causes {
-  if (labels === undefined || labels === null) return [];
+  if (labelsValid(labels)) return [];
   if (!isObj(labels)) return [fieldError.typeInvalid(path, labels, 'must be a map of string keys to string values')];
   const causes: Causes = [];
   for (const [k, v] of Object.entries(labels)) {

@@ -32,12 +32,17 @@ export class Snapshot implements SnapshotLister {
     if (!images) return;
     this.imageCounts.clear();
     for (const n of this.nodeInfoList) {
-      for (const img of n.node?.status?.images ?? []) for (const name of img.names ?? []) this.imageCounts.set(name, (this.imageCounts.get(name) ?? 0) + 1);
+      const seen = new Set<string>();
+      for (const img of n.node?.status?.images ?? []) for (const name of img.names ?? []) seen.add(normalizedImageName(name));
+      for (const name of seen) this.imageCounts.set(name, (this.imageCounts.get(name) ?? 0) + 1);
     }
     for (const n of this.nodeInfoList) {
       n.imageStates = new Map();
       for (const img of n.node?.status?.images ?? []) {
-        for (const name of img.names ?? []) n.imageStates.set(name, { size: img.sizeBytes ?? 0, numNodes: this.imageCounts.get(name) ?? 0 });
+        for (const raw of img.names ?? []) {
+          const name = normalizedImageName(raw);
+          n.imageStates.set(name, { size: img.sizeBytes ?? 0, numNodes: this.imageCounts.get(name) ?? 0 });
+        }
       }
     }
   }
@@ -57,4 +62,9 @@ export class Snapshot implements SnapshotLister {
   imageNodeCount(image: string): number {
     return this.imageCounts.get(image) ?? 0;
   }
+}
+
+/** An image name with `:latest` added when it has no tag, as upstream's ImageLocality compares names. */
+export function normalizedImageName(name: string): string {
+  return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
 }

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { decodeAll, type KubeObject, type Pod, type ReplicaSet } from '@bosun/api';
+import { applyManifests, createTestEnv, type AdmissionConfig, type Client, type TestEnv } from '@bosun/apiserver';
+import { createManager, type Manager } from '@bosun/controller-runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addGarbageCollector } from '../core/garbage-collector';
+import { ControllerExpectations } from './expectations';
+import { comparePodsForDeletion } from './pod-utils';
+import { addReplicaSetController, addReplicationController } from './replicaset';
+import { makePodsReady, waitFor } from './testing';
+
+const seed = (name: string) => readFileSync(new URL(`../../../../test/fixtures/seeds/${name}`, import.meta.url), 'utf8');
+const quiet = { warn: () => {}, error: () => {} };
+
+interface Setup {
+  env: TestEnv;
+  manager: Manager;
+  client: Client;
+  expectations: ControllerExpectations;
+}
+const running: Setup[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    await s.manager.stop();
+    await s.env.stop();
+  }
+});
+
+async function setup(opts: { gc?: boolean; admission?: AdmissionConfig } = {}): Promise<Setup> {
+  const env = await createTestEnv({ admission: opts.admission });
+  const client = env.client;
+  const manager = createManager({ client, clock: env.clock, logger: quiet });
+  const expectations = new ControllerExpectations(env.clock);
+  addReplicaSetController(manager, { expectations });
+  addReplicationController(manager);
+  if (opts.gc) addGarbageCollector(manager, { scheme: env.scheme });
+  await manager.start();
+  const s = { env, manager, client: env.client, expectations };
+  running.push(s);
+  return s;
+}
+
+const pods = async (s: Setup, sel: string) => (await s.client.list('v1', 'Pod', { namespace: 'default', labelSelector: sel })).items.filter((p) => !p.metadata?.deletionTimestamp);
+const count = async (s: Setup, sel: string) => (await pods(s, sel)).length;
+const events = async (s: Setup, reason: string) => (await s.client.list('v1', 'Event', { namespace: 'default' })).items.filter((e) => e.reason === reason);
+
+const fixtures = [
+  { name: 'the seed ReplicationController kubia', file: '003_bea7a2b1a17eec52-04-replicationcontroller.yaml', apiVersion: 'v1', kind: 'ReplicationController', sel: 'app=kubia' },
+  { name: 'the seed ReplicaSet kubia (matchExpressions)', file: '003_bea7a2b1a17eec52-05-replicaset.yaml', apiVersion: 'apps/v1', kind: 'ReplicaSet', sel: 'app=kubia' },
+] as const;
+
+describe('ReplicaSet and ReplicationController controllers', () => {
+  it.each(fixtures)('$name creates 3 pods, scales up and down, and replaces a deleted pod', async ({ file, apiVersion, kind, sel }) => {
+    const s = await setup();
+    await applyManifests(s.client, decodeAll(seed(file)) as KubeObject[]);
+    await waitFor(s.env, async () => (await count(s, sel)) === 3, '3 pods');
+    const first = await pods(s, sel);
+    expect(first.every((p) => p.metadata?.generateName === 'kubia-' && p.metadata.ownerReferences?.[0]?.controller === true && p.metadata.ownerReferences[0].blockOwnerDeletion === true)).toBe(true);
+    await waitFor(s.env, async () => (await events(s, 'SuccessfulCreate')).length === 3, 'events');
+    expect((await events(s, 'SuccessfulCreate')).map((e) => e.message)).toContain(`Created pod: ${first[0].metadata?.name}`);
+
+    await s.client.patch(apiVersion, kind, 'default', 'kubia', { spec: { replicas: 5 } });
+    await waitFor(s.env, async () => (await count(s, sel)) === 5, 'scale up to 5');
+    await s.client.patch(apiVersion, kind, 'default', 'kubia', { spec: { replicas: 2 } });
+    await waitFor(s.env, async () => (await count(s, sel)) === 2, 'scale down to 2');
+    await waitFor(s.env, async () => (await events(s, 'SuccessfulDelete')).length === 3, 'delete events');
+
+    const victim = (await pods(s, sel))[0];
+    await s.client.delete('v1', 'Pod', 'default', victim.metadata!.name!);
+    await waitFor(s.env, async () => {
+      const now = await pods(s, sel);
+      return now.length === 2 && !now.some((p) => p.metadata?.uid === victim.metadata?.uid);
+    }, 'replacement pod');
+    await makePodsReady(s.env, sel);
+    await waitFor(s.env, async () => {
+      const o = (await s.client.get(apiVersion, kind, 'default', 'kubia')) as ReplicaSet;
+      return o.status?.readyReplicas === 2 && o.status.availableReplicas === 2 && o.status.replicas === 2 && o.status.fullyLabeledReplicas === 2 && o.status.observedGeneration === o.metadata?.generation;
+    }, 'status');
+  });
+
+  it('adopts an orphan pod matching the selector and releases a pod relabelled away', async () => {
+    const s = await setup();
+    await s.client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default', labels: { app: 'kubia', env: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await applyManifests(s.client, decodeAll(seed('003_bea7a2b1a17eec52-05-replicaset.yaml')) as KubeObject[]);
+    await waitFor(s.env, async () => (await count(s, 'app=kubia')) === 3, '3 pods');
+    const orphan = await s.client.get('v1', 'Pod', 'default', 'orphan');
+    expect(orphan.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: 'kubia', controller: true });
+
+    await s.client.patch('v1', 'Pod', 'default', 'orphan', { metadata: { labels: { app: 'debug' } } });
+    await waitFor(s.env, async () => (await count(s, 'app=kubia')) === 3 && !(await s.client.get('v1', 'Pod', 'default', 'orphan')).metadata?.ownerReferences, 'release and replace');
+  });
+
+  it('never double-creates when the pod watch is slow (expectations)', async () => {
+    const s = await setup();
+    await applyManifests(s.client, decodeAll(seed('003_bea7a2b1a17eec52-05-replicaset.yaml')) as KubeObject[]);
+    await waitFor(s.env, async () => (await count(s, 'app=kubia')) === 3, '3 pods');
+    // Expectations block a sync until the creations are observed, even when the RS changes meanwhile.
+    s.expectations.expect('default/kubia', 2);
+    await s.client.patch('apps/v1', 'ReplicaSet', 'default', 'kubia', { metadata: { labels: { touched: 'yes' } } });
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    await s.client.delete('v1', 'Pod', 'default', (await pods(s, 'app=kubia'))[0].metadata!.name!);
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    expect(await count(s, 'app=kubia')).toBe(2); // not replaced while expectations are pending
+    await s.env.clock.advance(5 * 60_000 + 1); // the TTL lets the controller act again
+    await waitFor(s.env, async () => (await count(s, 'app=kubia')) === 3, 'replacement after TTL');
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    expect(await count(s, 'app=kubia')).toBe(3);
+  });
+
+  it('surfaces a failing create as the ReplicaFailure condition and a FailedCreate Warning, then recovers', async () => {
+    // A quota-like admission plugin refuses the pods while `full` is set.
+    let full = true;
+    const s = await setup({
+      admission: {
+        validating: [{
+          name: 'FakeQuota',
+          handles: (op, kind) => op === 'CREATE' && kind.kind === 'Pod',
+          validate: () => (full ? { allowed: false, message: 'exceeded quota: compute-resources, requested: pods=1, used: pods=0, limited: pods=0' } : undefined),
+        }],
+      },
+    });
+    const rs: ReplicaSet = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'quota', namespace: 'default' },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'quota' } }, template: { metadata: { labels: { app: 'quota' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    };
+    await s.client.create(rs);
+    await waitFor(s.env, async () => (await s.client.get('apps/v1', 'ReplicaSet', 'default', 'quota')).status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate') ?? false, 'ReplicaFailure');
+    const warnings = await events(s, 'FailedCreate');
+    expect(warnings[0]).toMatchObject({ type: 'Warning' });
+    expect(warnings[0].message).toMatch(/^Error creating: .*exceeded quota/);
+    // Slow start: each sync's first batch (one pod) fails, so no pod ever got created.
+    expect(await count(s, 'app=quota')).toBe(0);
+    full = false;
+    await waitFor(s.env, async () => (await count(s, 'app=quota')) === 4, '4 pods once the quota allows', { stepMs: 1000 });
+    await waitFor(s.env, async () => !(await s.client.get('apps/v1', 'ReplicaSet', 'default', 'quota')).status?.conditions?.length, 'condition cleared');
+  });
+
+  it.each([
+    ['an unassigned pod before an assigned one', { spec: {} }, { spec: { nodeName: 'n1' } }],
+    ['a Pending pod before a Running one', { status: { phase: 'Pending' } }, { status: { phase: 'Running' } }],
+    ['a not-ready pod before a ready one', { status: { phase: 'Running' } }, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }],
+    ['a pod with more restarts before one with fewer', { status: { containerStatuses: [{ restartCount: 3 }] } }, { status: { containerStatuses: [{ restartCount: 1 }] } }],
+    ['a newer pod before an older one', { metadata: { creationTimestamp: '2026-01-02T00:00:00Z' } }, { metadata: { creationTimestamp: '2026-01-01T00:00:00Z' } }],
+  ])('deletes %s', (_name, a, b) => {
+    expect(comparePodsForDeletion(a as Pod, b as Pod)).toBeLessThan(0);
+    expect(comparePodsForDeletion(b as Pod, a as Pod)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { node, pod } from '../../test/fixtures';
+import { Snapshot } from '../framework/snapshot';
+import { SchedulerCache } from './cache';
+
+const bound = (name: string, nodeName: string, cpu = '1') => pod(name, { cpu, nodeName });
+
+describe('SchedulerCache', () => {
+  it('counts an assumed pod against its node at once and forgets it on failure', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { cpu: '4' }));
+    c.assumePod(bound('p', 'n1'));
+    expect(c.dumpNode('n1')!.requested.milliCPU).toBe(1000);
+    expect(c.isAssumedPod(pod('p'))).toBe(true);
+    expect(() => c.assumePod(bound('p', 'n1'))).toThrow(/can't be assumed/);
+    c.forgetPod(bound('p', 'n1'));
+    expect(c.dumpNode('n1')!.requested.milliCPU).toBe(0);
+    expect(c.podCount()).toBe(0);
+  });
+
+  it('confirms an assumed pod when the informer sees it bound, without counting it twice', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { cpu: '4' }));
+    c.assumePod(bound('p', 'n1'));
+    c.addPod(bound('p', 'n1'));
+    expect(c.isAssumedPod(pod('p'))).toBe(false);
+    expect(c.dumpNode('n1')!.pods.length).toBe(1);
+    c.forgetPod(bound('p', 'n1'));
+    expect(c.dumpNode('n1')!.pods.length).toBe(1);
+    c.removePod(bound('p', 'n1'));
+    expect(c.dumpNode('n1')!.requested.milliCPU).toBe(0);
+  });
+
+  it('keeps a NodeInfo for pods whose node is gone, out of the snapshot', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addPod(bound('p', 'n1'));
+    c.removeNode(node('n1'));
+    const s = new Snapshot();
+    c.updateSnapshot(s);
+    expect(s.list()).toEqual([]);
+    expect(c.nodeCount()).toBe(0);
+  });
+
+  it('refreshes only changed nodes in the snapshot', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addNode(node('n2'));
+    const s = new Snapshot();
+    c.updateSnapshot(s);
+    const n2 = s.get('n2');
+    c.addPod(bound('p', 'n1'));
+    c.updateSnapshot(s);
+    expect(s.get('n2')).toBe(n2);
+    expect(s.get('n1')!.pods.length).toBe(1);
+    // The snapshot is a copy: changing the cache does not change it until the next update.
+    c.addPod(bound('q', 'n1'));
+    expect(s.get('n1')!.pods.length).toBe(1);
+  });
+});

@@ -1,0 +1,55 @@
+import type { Pod, core } from '@bosun/api';
+import type { NodeScore } from '../framework/interface';
+import { MAX_NODE_SCORE } from '../framework/interface';
+
+/**
+ * Scales scores to [0, maxPriority] by the highest one (integer arithmetic, as upstream's
+ * DefaultNormalizeScore); `reverse` flips them so that the lowest raw score wins. All
+ * zero: unchanged, or all `maxPriority` when reversed.
+ */
+export function defaultNormalizeScore(scores: NodeScore[], reverse = false, maxPriority = MAX_NODE_SCORE): void {
+  let max = 0;
+  for (const s of scores) if (s.score > max) max = s.score;
+  if (max === 0) {
+    if (reverse) for (const s of scores) s.score = maxPriority;
+    return;
+  }
+  for (const s of scores) {
+    let v = Math.trunc((maxPriority * s.score) / max);
+    if (reverse) v = maxPriority - v;
+    s.score = v;
+  }
+}
+
+/**
+ * Whether a toleration tolerates a taint, as upstream's `Toleration.ToleratesTaint`: an
+ * empty effect matches every effect, an empty key (with Exists) every key; `Exists`
+ * ignores the value, `Equal` (or no operator) compares it.
+ */
+export function toleratesTaint(t: core.Toleration, taint: core.Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? '') {
+    case '':
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The first taint passing `filter` that no toleration tolerates. */
+export function findUntoleratedTaint(taints: readonly core.Taint[], tolerations: readonly core.Toleration[], filter: (t: core.Taint) => boolean): core.Taint | undefined {
+  for (const taint of taints) {
+    if (!filter(taint)) continue;
+    if (!tolerations.some((t) => toleratesTaint(t, taint))) return taint;
+  }
+  return undefined;
+}
+
+/** `namespace/name` of a pod, for messages. */
+export function podName(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+}
