@@ -72,6 +72,19 @@ describe('scheduling against the in-memory API server', () => {
     await until(async () => (await nodeOf('web-0')) === 'n3', 5000, 'web-0 bound to n3');
   });
 
+  it('keeps a nodeSelector gpu: "true" pod Pending until a node is labelled (seeds example)', async () => {
+    await newEnv();
+    await env.client.create(apiNode('n1'));
+    const s = await start();
+    await env.client.create(apiPod('cuda', { nodeSelector: { gpu: 'true' } }));
+    const msg = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+    await until(async () => (await getPod(env.client, 'cuda')).status?.conditions?.some((c) => c.message === msg) ?? false, 5000, 'Unschedulable condition');
+    await env.client.patch('v1', 'Node', '', 'n1', { metadata: { labels: { gpu: 'true' } } }, { type: 'merge' });
+    await until(() => s.queue.counts().unschedulable === 0, 5000, 'moved by the node update');
+    await env.clock.advance(1000);
+    await until(async () => (await nodeOf('cuda')) === 'n1', 5000, 'bound after labelling');
+  });
+
   it('a custom Filter + Score plugin registered by the user changes placement', async () => {
     await newEnv();
     for (const n of ['a-1', 'a-2', 'b-1']) await env.client.create(apiNode(n));
@@ -144,11 +157,9 @@ describe('scheduling against the in-memory API server', () => {
     for (let i = 0; i < 100; i++) await env.client.create(apiNode(`node-${i}`, { cpu: '2500m', memory: '4Gi', pods: '10' }));
     const s = await start();
     await until(() => s.cache.nodeCount() === 100);
-    const t0 = Date.now();
     for (let i = 0; i < 500; i++) await env.client.create(apiPod(`p-${i}`, { cpu: i % 2 ? '300m' : '500m', memory: '512Mi' }));
     const pods = async () => (await env.client.list('v1', 'Pod', { namespace: 'default' })).items;
     await until(async () => (await pods()).filter((p) => p.spec?.nodeName).length === 500, 60_000, 'all pods bound');
-    console.log('500 pods', Date.now() - t0, 'ms');
     const perNode = new Map<string, { cpu: number; mem: number; n: number }>();
     for (const p of await pods()) {
       const e = perNode.get(p.spec!.nodeName!) ?? { cpu: 0, mem: 0, n: 0 };

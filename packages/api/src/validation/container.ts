@@ -51,6 +51,15 @@ const SUBSCRIPTED = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/;
 // Containers are validated on every pod write (and every workload's template): the
 // functions below build field paths only for values that fail, and skip what is absent.
 
+/**
+ * Whether an item before `list[i]` has `key` equal to `value`: the duplicate check of
+ * short lists (ports, mounts), cheaper there than a Set.
+ */
+function seenBefore(list: unknown[], i: number, key: string, value: string): boolean {
+  for (let j = 0; j < i; j++) if (obj(list[j])[key] === value) return true;
+  return false;
+}
+
 /** A non-empty array. */
 const nonEmpty = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
 
@@ -172,14 +181,11 @@ function validateContainerPortsInto(list: unknown[], container: Path, causes: Ca
 }
 
 function validatePortListInto(list: unknown[], path: Path, causes: Causes): void {
-  let names: Set<string> | undefined;
   for (let i = 0; i < list.length; i++) {
     const port = obj(list[i]);
     if (typeof port.name === 'string' && port.name !== '') {
-      names ??= new Set();
       if (!isPortName(port.name)) causes.push(...invalidEach(path.index(i).child('name'), port.name, validatePortName(port.name)));
-      else if (names.has(port.name)) causes.push(fieldError.duplicate(path.index(i).child('name'), port.name));
-      else names.add(port.name);
+      else if (seenBefore(list, i, 'name', port.name)) causes.push(fieldError.duplicate(path.index(i).child('name'), port.name));
     }
     if (!has(port.containerPort) || port.containerPort === 0) causes.push(fieldError.required(path.index(i).child('containerPort')));
     else if (!isPortNum(port.containerPort)) causes.push(...invalidEach(path.index(i).child('containerPort'), port.containerPort, validatePortNum(port.containerPort)));
@@ -355,16 +361,12 @@ function validateVolumeMountsInto(list: unknown[], volumes: ReadonlySet<string>,
 }
 
 function validateMountListInto(list: unknown[], volumes: ReadonlySet<string>, path: Path, causes: Causes): void {
-  const mountPaths = new Set<string>();
   for (let i = 0; i < list.length; i++) {
     const m = obj(list[i]);
     if (typeof m.name !== 'string' || m.name === '') causes.push(fieldError.required(path.index(i).child('name')));
     else if (!volumes.has(m.name)) causes.push(notFound(path.index(i).child('name'), m.name));
     if (typeof m.mountPath !== 'string' || m.mountPath === '') causes.push(fieldError.required(path.index(i).child('mountPath')));
-    else {
-      if (mountPaths.has(m.mountPath)) causes.push(fieldError.invalid(path.index(i).child('mountPath'), m.mountPath, 'must be unique'));
-      mountPaths.add(m.mountPath);
-    }
+    else if (seenBefore(list, i, 'mountPath', m.mountPath)) causes.push(fieldError.invalid(path.index(i).child('mountPath'), m.mountPath, 'must be unique'));
     if (typeof m.subPath === 'string' && m.subPath !== '' && !isLocalDescendingPath(m.subPath)) causes.push(...validateLocalDescendingPath(m.subPath, path.index(i).child('subPath')));
     if (typeof m.subPathExpr === 'string' && m.subPathExpr !== '') {
       if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(fieldError.invalid(path.index(i).child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
@@ -423,33 +425,33 @@ function validateResourceRequirementsInto(r: Record<string, any>, container: Pat
   validateResourcesAt(r, container, causes, 'resources');
 }
 
+/** `path.child(child)`, or `path` when `child` is undefined. */
+const at = (path: Path, child: string | undefined): Path => (child === undefined ? path : path.child(child));
+
 /** The resources at `path`, or at `path.child(child)` when given: paths are built only for causes. */
 function validateResourcesAt(r: Record<string, any>, path: Path, causes: Causes, child?: string): void {
-  const at = (): Path => (child === undefined ? path : path.child(child));
   const lim = obj(r.limits);
-  const limits = new Map<string, Quantity>();
   for (const name of Object.keys(lim)) {
     const v = lim[name];
-    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at().child('limits').key(name)));
-    const q = parseQuantityValue(v) ?? quantity(v, at().child('limits').key(name), causes);
-    if (!q) continue;
-    if (q.sign() < 0) causes.push(fieldError.invalid(at().child('limits').key(name), q.toString(), IS_NEGATIVE));
-    limits.set(name, q);
+    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at(path, child).child('limits').key(name)));
+    const q = parseQuantityValue(v) ?? quantity(v, at(path, child).child('limits').key(name), causes);
+    if (q && q.sign() < 0) causes.push(fieldError.invalid(at(path, child).child('limits').key(name), q.toString(), IS_NEGATIVE));
   }
   const req = obj(r.requests);
   for (const name of Object.keys(req)) {
     const v = req[name];
-    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at().child('requests').key(name)));
-    const q = parseQuantityValue(v) ?? quantity(v, at().child('requests').key(name), causes);
+    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at(path, child).child('requests').key(name)));
+    const q = parseQuantityValue(v) ?? quantity(v, at(path, child).child('requests').key(name), causes);
     if (!q) continue;
-    if (q.sign() < 0) causes.push(fieldError.invalid(at().child('requests').key(name), q.toString(), IS_NEGATIVE));
-    const limit = limits.get(name);
+    if (q.sign() < 0) causes.push(fieldError.invalid(at(path, child).child('requests').key(name), q.toString(), IS_NEGATIVE));
+    // The limit of the same resource, when it is set and well-formed (malformed ones were reported above).
+    const limit = Object.hasOwn(lim, name) ? parseQuantityValue(lim[name]) : undefined;
     if (limit) {
       const cmp = q.cmp(limit);
-      if (cmp !== 0 && !isOvercommitAllowed(name)) causes.push(fieldError.invalid(at().child('requests'), q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
-      else if (cmp > 0) causes.push(fieldError.invalid(at().child('requests'), q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
+      if (cmp !== 0 && !isOvercommitAllowed(name)) causes.push(fieldError.invalid(at(path, child).child('requests'), q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
+      else if (cmp > 0) causes.push(fieldError.invalid(at(path, child).child('requests'), q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
     } else if (!isOvercommitAllowed(name) && !has(lim[name])) {
-      causes.push(fieldError.required(at().child('limits'), 'Limit must be set for non overcommitable resources'));
+      causes.push(fieldError.required(at(path, child).child('limits'), 'Limit must be set for non overcommitable resources'));
     }
   }
 }

@@ -111,22 +111,28 @@ export function validatePodSpec(spec: unknown, path: Path = FieldPath.root('spec
   }
   intField(s.priority, path, 'priority', causes);
   if (nonEmpty(s.schedulingGates)) causes.push(...validateSchedulingGates(s.schedulingGates, path.child('schedulingGates')));
-  arr(s.readinessGates).forEach((g, i) => {
-    const t = obj(g).conditionType;
-    causes.push(...invalidEach(path.child('readinessGates').index(i).child('conditionType'), t ?? '', validateQualifiedName(typeof t === 'string' ? t : '')));
-  });
-  arr(s.hostAliases).forEach((raw, i) => {
-    const a = obj(raw);
-    const p = path.child('hostAliases').index(i);
-    if (typeof a.ip !== 'string' || !ipFamily(a.ip)) causes.push(fieldError.invalid(p.child('ip'), a.ip ?? '', INVALID_IP));
-    for (const h of arr(a.hostnames)) causes.push(...invalidEach(p.child('hostnames'), h, validateDns1123Subdomain(String(h))));
-  });
+  if (nonEmpty(s.readinessGates)) {
+    arr(s.readinessGates).forEach((g, i) => {
+      const t = obj(g).conditionType;
+      causes.push(...invalidEach(path.child('readinessGates').index(i).child('conditionType'), t ?? '', validateQualifiedName(typeof t === 'string' ? t : '')));
+    });
+  }
+  if (nonEmpty(s.hostAliases)) validateHostAliases(s.hostAliases, path, causes);
   if (has(s.os)) {
     const name = obj(s.os).name;
     if (!name) causes.push(fieldError.required(path.child('os', 'name')));
     else if (name !== 'linux' && name !== 'windows') causes.push(fieldError.notSupported(path.child('os', 'name'), name, ['linux', 'windows']));
   }
   return causes;
+}
+
+function validateHostAliases(list: unknown[], path: Path, causes: Causes): void {
+  list.forEach((raw, i) => {
+    const a = obj(raw);
+    const p = path.child('hostAliases').index(i);
+    if (typeof a.ip !== 'string' || !ipFamily(a.ip)) causes.push(fieldError.invalid(p.child('ip'), a.ip ?? '', INVALID_IP));
+    for (const h of arr(a.hostnames)) causes.push(...invalidEach(p.child('hostnames'), h, validateDns1123Subdomain(String(h))));
+  });
 }
 
 /** The restartPolicy of the spec at `spec`. */

@@ -1,6 +1,6 @@
 // The scheduling parts of a pod spec: tolerations, node and pod (anti-)affinity and
 // topology spread constraints, with core/validation's messages.
-import { validateDns1123Label, validateDns1123Subdomain, validateLabelValue } from '../selectors/index';
+import { isLabelKey, isLabelValue, validateDns1123Label, validateDns1123Subdomain, validateLabelValue } from '../selectors/index';
 import { arr, fieldError, has, int, invalidEach, IS_NOT_POSITIVE, obj, validateLabelName, validateLabelSelector, type Causes, type Path } from './util';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -18,33 +18,33 @@ export function validateTaintEffect(effect: unknown, allowEmpty: boolean, path: 
  */
 export function validateTolerations(list: unknown, path: Path): Causes {
   const causes: Causes = [];
-  arr(list).forEach((raw, i) => {
-    const p = path.index(i);
-    const t = obj(raw);
+  const items = arr(list);
+  // On every pod write: paths are built only for causes.
+  for (let i = 0; i < items.length; i++) {
+    const t = obj(items[i]);
     const key = typeof t.key === 'string' ? t.key : '';
-    if (key !== '') causes.push(...validateLabelName(key, p.child('key')));
+    if (key !== '' && !isLabelKey(key)) causes.push(...validateLabelName(key, path.index(i).child('key')));
     if (key === '' && t.operator !== 'Exists') {
-      causes.push(fieldError.invalid(p.child('operator'), t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+      causes.push(fieldError.invalid(path.index(i).child('operator'), t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
     }
     if (has(t.tolerationSeconds) && t.effect !== 'NoExecute') {
-      causes.push(fieldError.invalid(p.child('effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+      causes.push(fieldError.invalid(path.index(i).child('effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
     const value = typeof t.value === 'string' ? t.value : '';
     switch (t.operator ?? '') {
       case 'Equal':
       case '': {
-        const errs = validateLabelValue(value);
-        if (errs.length) causes.push(fieldError.invalid(p.child('operator'), value, errs.join(';')));
+        if (!isLabelValue(value)) causes.push(fieldError.invalid(path.index(i).child('operator'), value, validateLabelValue(value).join(';')));
         break;
       }
       case 'Exists':
-        if (value !== '') causes.push(fieldError.invalid(p.child('operator'), t, "value must be empty when `operator` is 'Exists'"));
+        if (value !== '') causes.push(fieldError.invalid(path.index(i).child('operator'), t, "value must be empty when `operator` is 'Exists'"));
         break;
       default:
-        causes.push(fieldError.notSupported(p.child('operator'), t.operator, ['Equal', 'Exists']));
+        causes.push(fieldError.notSupported(path.index(i).child('operator'), t.operator, ['Equal', 'Exists']));
     }
-    if (has(t.effect) && t.effect !== '') causes.push(...validateTaintEffect(t.effect, true, p.child('effect')));
-  });
+    if (has(t.effect) && t.effect !== '' && !TAINT_EFFECTS.includes(t.effect)) causes.push(...validateTaintEffect(t.effect, true, path.index(i).child('effect')));
+  }
   return causes;
 }
 

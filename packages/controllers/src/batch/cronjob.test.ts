@@ -2,7 +2,7 @@ import { parseCron, rfc3339, type CronJob, type Job } from '@bosun/api';
 import { applyManifests, type Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, addCronJobController, cronJobName, missedScheduleTimes } from './cronjob';
-import { events, seed, startHarness, until } from './testing';
+import { events, seed, startHarness, until, settle } from './testing';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
 const MIN = 60_000;
@@ -133,7 +133,7 @@ describe('CronJob controller', () => {
     const { client, clock } = h;
     await client.create(cron('sus', { suspend: true }));
     await clock.advance(3 * MIN + 30_000);
-    await until(async () => true);
+    await settle();
     expect(await jobs(client)).toHaveLength(0);
     await client.patch('batch/v1', 'CronJob', 'default', 'sus', { spec: { suspend: false } });
     await until(async () => (await jobs(client)).length === 1, 'one job');
@@ -146,7 +146,7 @@ describe('CronJob controller', () => {
     await client.create(cron('late', { suspend: true, startingDeadlineSeconds: 10 }));
     await clock.advance(3 * MIN + 30_000);
     await client.patch('batch/v1', 'CronJob', 'default', 'late', { spec: { suspend: false } });
-    await until(async () => true);
+    await settle();
     expect(await jobs(client)).toHaveLength(0);
     await clock.advance(30_000);
     await until(async () => (await jobs(client)).length === 1, 'job at minute 4');
@@ -175,7 +175,7 @@ describe('CronJob controller', () => {
     const text = seed('002_8cc7607eac0f66d5-05-cronjob.yaml');
     await applyManifests(client, timeZone ? text.replace('schedule: "0 3 * * *"', `schedule: "0 3 * * *"\n  timeZone: ${timeZone}`) : text);
     await clock.advance(at - 1000);
-    await until(async () => true);
+    await settle();
     expect(await jobs(client)).toHaveLength(0);
     await clock.advance(1000);
     await until(async () => (await jobs(client)).length === 1, 'job at 03:00');

@@ -2,7 +2,7 @@ import { type Job, type Pod } from '@bosun/api';
 import { applyManifests, type Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
 import { JOB_TRACKING_FINALIZER, addJobController, formatIndexes, jobBackoffDelay, parseIndexes } from './job';
-import { events, listPods, seed, setPodStatus, startHarness, until } from './testing';
+import { events, listPods, seed, setPodStatus, startHarness, until, settle } from './testing';
 
 const getJob = (client: Client, name: string) => client.get('batch/v1', 'Job', 'default', name);
 const jobPods = async (client: Client, name: string) => (await listPods(client, `batch.kubernetes.io/job-name=${name}`)).filter((p) => !p.metadata?.deletionTimestamp);
@@ -111,7 +111,7 @@ describe('Job controller', () => {
       await until(async () => (await getJob(client, 'flaky')).status?.failed === i + 1, `failed=${i + 1}`);
       if (i === 2) break;
       await clock.advance(delays[i]! - 1000);
-      await until(async () => true);
+      await settle();
       expect(await activePods(client, 'flaky')).toHaveLength(0);
       await clock.advance(1000);
     }
@@ -143,7 +143,7 @@ describe('Job controller', () => {
     await client.create(job('slow', { activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
     await until(async () => (await activePods(client, 'slow')).length === 2, '2 pods');
     await clock.advance(29_000);
-    await until(async () => true);
+    await settle();
     expect(cond(await getJob(client, 'slow'), 'Failed')).toBeUndefined();
     await clock.advance(1_000);
     await until(async () => !!cond(await getJob(client, 'slow'), 'Failed'), 'Failed');
@@ -187,7 +187,7 @@ describe('Job controller', () => {
     await setPodStatus(client, (await activePods(client, 'shortlived'))[0]!, { phase: 'Succeeded' });
     await until(async () => !!cond(await getJob(client, 'shortlived'), 'Complete'), 'Complete');
     await clock.advance(59_000);
-    await until(async () => true);
+    await settle();
     await expect(getJob(client, 'shortlived')).resolves.toBeDefined();
     await clock.advance(1_000);
     await until(async () => (await client.list('batch/v1', 'Job', { namespace: 'default' })).items.length === 0, 'job deleted');

@@ -2,7 +2,7 @@ import { type StatefulSet } from '@bosun/api';
 import { applyManifests, type Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
 import { addStatefulSetController, ordinalOf } from './statefulset';
-import { events, listPods, seed, setPodStatus, startHarness, until } from './testing';
+import { events, listPods, seed, setPodStatus, startHarness, until, settle } from './testing';
 
 const getSts = (client: Client, name: string) => client.get('apps/v1', 'StatefulSet', 'default', name);
 const podNames = async (client: Client, sel: string) => (await listPods(client, sel)).filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!).sort();
@@ -50,10 +50,10 @@ describe('StatefulSet controller', () => {
     await until(async () => (await podNames(client, `app=${name}`)).length === 1, 'pod 0');
     expect(await podNames(client, `app=${name}`)).toEqual([`${name}-0`]);
     expect(await pvcNames(client)).toEqual([`${claim}-${name}-0`]);
-    await until(async () => true);
+    await settle();
     expect(await podNames(client, `app=${name}`)).toEqual([`${name}-0`]);
     await setPodStatus(client, `${name}-0`, { phase: 'Running', ready: false });
-    await until(async () => true);
+    await settle();
     expect(await podNames(client, `app=${name}`)).toHaveLength(1);
     await setPodStatus(client, `${name}-0`, { phase: 'Running', ready: true });
     await until(async () => (await podNames(client, `app=${name}`)).length === 2, 'pod 1');

@@ -35,6 +35,8 @@ export async function startHarness(add: (m: Manager) => void): Promise<Harness> 
     async [Symbol.asyncDispose]() {
       await manager.stop();
       await env.stop();
+      // A reconcile that threw is a bug these tests should see, even when they converged.
+      if (errors.length) throw new Error(`controllers logged errors: ${errors.map((e) => String((e as unknown[])[0])).join('; ')}`);
     },
   };
 }
