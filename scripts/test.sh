@@ -12,6 +12,20 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version"
   npm install -g "pnpm@$pnpm_version" >/dev/null
 fi
 
+# Debian packages the real-daemon tests need (the CRI wire check reads the runtime.v1
+# descriptor embedded in containerd's binary). Installed when running as root.
+need=()
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== apt-get install ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "warning: not root, cannot install ${need[*]}; the tests that need them will fail in CI" >&2
+  fi
+fi
+
 echo "== pnpm install"
 CI=true pnpm install --frozen-lockfile
 

@@ -1,15 +1,9 @@
 // Containers of a pod spec: what core/validation's validateContainerCommon,
 // validateContainers and validateInitContainers check, with upstream's messages.
-import { parseQuantity, type Quantity } from '../quantity/index';
+import { parseQuantity } from '../quantity/index';
 import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import {
   arr,
-  isConfigMapKey,
-  isEnvVarName,
-  isPortName,
-  isPortNum,
-  nonNegativeField,
-  parseQuantityValue,
   fieldError,
   FILE_MODE_ERROR,
   has,
@@ -17,10 +11,15 @@ import {
   int,
   invalidEach,
   IS_NEGATIVE,
+  isConfigMapKey,
+  isEnvVarName,
+  isPortName,
+  isPortNum,
   MAX_INT32,
-  nonNegative,
+  nonNegativeField,
   notFound,
   obj,
+  parseQuantityValue,
   quantity,
   regexError,
   str,

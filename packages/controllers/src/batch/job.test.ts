@@ -43,6 +43,19 @@ describe('Job controller', () => {
   it('runs the seed batch-job (completions 5, parallelism 2) with never more than 2 active pods', async () => {
     await using h = await startHarness(addJobController);
     const { client } = h;
+    // Observe every pod change through a watch: the active count must never exceed 2.
+    const watchStop = new AbortController();
+    const activeNow = new Set<string>();
+    let maxWatched = 0;
+    const watching = (async () => {
+      for await (const ev of client.watch('v1', 'Pod', { namespace: 'default', labelSelector: 'job-name=batch-job', signal: watchStop.signal })) {
+        const p = ev.object;
+        const active = ev.type !== 'DELETED' && !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+        if (active) activeNow.add(p.metadata!.name!);
+        else activeNow.delete(p.metadata!.name!);
+        maxWatched = Math.max(maxWatched, activeNow.size);
+      }
+    })();
     await applyManifests(client, seed('003_bea7a2b1a17eec52-07-job.yaml'));
     let maxActive = 0;
     for (let done = 0; done < 5; ) {
@@ -57,6 +70,9 @@ describe('Job controller', () => {
     await until(async () => !!cond(await getJob(client, 'batch-job'), 'Complete'), 'Complete');
     const j = await getJob(client, 'batch-job');
     expect(maxActive).toBe(2);
+    watchStop.abort();
+    await watching;
+    expect(maxWatched).toBe(2);
     expect(j.status).toMatchObject({ succeeded: 5, failed: 0, active: 0 });
     expect(j.status?.completionTime).toBeDefined();
     const pods = await jobPods(client, 'batch-job');
