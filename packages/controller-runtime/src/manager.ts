@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { RealClock, type Clock } from '@bosun/api';
 import { createEventRecorder, type Client, type EventRecorder, type Logger } from '@bosun/apiserver';
 import type { Registry } from 'prom-client';
@@ -147,6 +148,9 @@ export function createManager(opts: ManagerOptions): Manager {
   /** Starts every controller until `signal` aborts; resolves when they have all drained. */
   function runControllers(signal: AbortSignal): Promise<void> {
     const ac = new AbortController();
+    // One listener per controller (the garbage collector alone adds one per kind): a
+    // fan-out by design, not a leak, so lift Node's default warning threshold of 10.
+    setMaxListeners(0, ac.signal);
     if (signal.aborted) ac.abort(signal.reason);
     else signal.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
     const current = { ac, done: controllers.map((c) => startOne(c, ac.signal)) };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock, KubeObject, TypeOf } from '@bosun/api';
 import type { Client, Logger } from '@bosun/apiserver';
 import type { Backoff } from './backoff';
@@ -91,6 +92,8 @@ export function createSharedInformerFactory(client: Client, opts: SharedInformer
       if (started || shutDown) return;
       started = true;
       startSignal = signal;
+      // Every informer listens on this one signal (one per kind): a fan-out, not a leak.
+      if (signal) setMaxListeners(0, signal);
       for (const inf of informers.values()) startOne(inf);
     },
     async waitForCacheSync(signal) {

@@ -59,8 +59,17 @@ export function parseImageReference(image: string): ImageReference | undefined {
  * reference also gets `IfNotPresent`, as upstream ignores the parse error).
  */
 export function defaultImagePullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  const ref = parseImageReference(image);
-  if (!ref) return 'IfNotPresent';
-  const tag = ref.tag || (ref.digest ? '' : 'latest');
-  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+  // Every container of every pod written asks, and workloads repeat a few images.
+  let policy = pullPolicies.get(image);
+  if (policy === undefined) {
+    const ref = parseImageReference(image);
+    const tag = ref ? ref.tag || (ref.digest ? '' : 'latest') : '';
+    policy = tag === 'latest' ? 'Always' : 'IfNotPresent';
+    if (pullPolicies.size >= PULL_POLICY_CACHE_SIZE) pullPolicies.clear();
+    pullPolicies.set(image, policy);
+  }
+  return policy;
 }
+
+const pullPolicies = new Map<string, 'Always' | 'IfNotPresent'>();
+const PULL_POLICY_CACHE_SIZE = 1024;

@@ -67,10 +67,11 @@ export function defaultPod(pod: unknown): void {
   const spec = child(pod, 'spec');
   if (spec) {
     defaultPodSpec(spec);
-    const all = [...arr(spec.containers), ...arr(spec.initContainers)].filter(isObj);
-    for (const c of all) defaultRequestsFromLimits(c);
+    for (const c of arr(spec.containers)) if (isObj(c)) defaultRequestsFromLimits(c);
+    for (const c of arr(spec.initContainers)) if (isObj(c)) defaultRequestsFromLimits(c);
     setDefault(spec, 'enableServiceLinks', true);
     if (spec.hostNetwork === true) {
+      const all = [...arr(spec.containers), ...arr(spec.initContainers)].filter(isObj);
       for (const c of all) {
         for (const p of arr(c.ports)) if (isObj(p) && isZero(p.hostPort) && typeof p.containerPort === 'number') p.hostPort = p.containerPort;
       }
@@ -89,7 +90,8 @@ function defaultRequestsFromLimits(c: Record<string, any>): void {
   if (!isObj(resources) || !isObj(resources.limits)) return;
   const requests = child(resources, 'requests');
   if (!requests) return;
-  for (const [k, v] of Object.entries(resources.limits)) if (requests[k] === undefined && v !== undefined) requests[k] = v;
+  const limits = resources.limits;
+  for (const k of Object.keys(limits)) if (requests[k] === undefined && limits[k] !== undefined) requests[k] = limits[k];
 }
 
 /**
@@ -104,9 +106,12 @@ export function defaultContainer(c: unknown): void {
   setDefaultString(c, 'terminationMessagePath', '/dev/termination-log');
   setDefaultString(c, 'terminationMessagePolicy', 'File');
   for (const p of arr(c.ports)) if (isObj(p)) setDefaultString(p, 'protocol', 'TCP');
-  for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(c[k]);
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
   if (isObj(c.lifecycle)) {
-    for (const k of ['postStart', 'preStop']) if (isObj(c.lifecycle[k])) defaultHttpGet(c.lifecycle[k].httpGet);
+    if (isObj(c.lifecycle.postStart)) defaultHttpGet(c.lifecycle.postStart.httpGet);
+    if (isObj(c.lifecycle.preStop)) defaultHttpGet(c.lifecycle.preStop.httpGet);
   }
   for (const e of arr(c.env)) if (isObj(e) && isObj(e.valueFrom)) defaultFieldRef(e.valueFrom.fieldRef);
 }
@@ -139,8 +144,8 @@ function defaultFieldRef(ref: unknown): void {
  */
 export function defaultVolume(v: unknown): void {
   if (!isObj(v)) return;
-  if (!POD_VOLUME_SOURCES.some((k) => v[k] !== undefined && v[k] !== null)) v.emptyDir = {};
-  for (const k of ['secret', 'configMap', 'downwardAPI', 'projected']) {
+  if (!hasVolumeSource(v)) v.emptyDir = {};
+  for (const k of FILE_MODE_SOURCES) {
     if (isObj(v[k])) setDefault(v[k], 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
   }
   if (isObj(v.downwardAPI)) for (const item of arr(v.downwardAPI.items)) if (isObj(item)) defaultFieldRef(item.fieldRef);
@@ -155,6 +160,16 @@ export function defaultVolume(v: unknown): void {
     setDefault(v.ephemeral.volumeClaimTemplate.spec, 'volumeMode', 'Filesystem');
   }
   defaultVolumeSourceFields(v);
+}
+
+const FILE_MODE_SOURCES = ['secret', 'configMap', 'downwardAPI', 'projected'];
+const VOLUME_SOURCES = new Set(POD_VOLUME_SOURCES);
+
+/** Whether a volume names a source (a non-null value at one of {@link POD_VOLUME_SOURCES}). */
+function hasVolumeSource(v: Record<string, any>): boolean {
+  // A volume has a few keys: look through them rather than probing ~30 source names.
+  for (const k in v) if (VOLUME_SOURCES.has(k) && v[k] !== undefined && v[k] !== null) return true;
+  return POD_VOLUME_SOURCES.some((k) => v[k] !== undefined && v[k] !== null);
 }
 
 /** The in-tree source defaults shared by pod volumes and PersistentVolume specs. */

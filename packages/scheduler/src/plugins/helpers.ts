@@ -1,4 +1,4 @@
-import type { Pod, core } from '@bosun/api';
+import { compileNodeSelector, type Node, type Pod, type core } from '@bosun/api';
 import type { NodeScore } from '../framework/interface';
 import { MAX_NODE_SCORE } from '../framework/interface';
 
@@ -52,4 +52,29 @@ export function findUntoleratedTaint(taints: readonly core.Taint[], tolerations:
 /** `namespace/name` of a pod, for messages. */
 export function podName(pod: Pod): string {
   return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+}
+
+/**
+ * The pod's required node affinity as upstream's `nodeaffinity.GetRequiredNodeAffinity`:
+ * its nodeSelector (every label) AND its required node affinity terms. Compile once per
+ * cycle; `matches` is then cheap.
+ */
+export function requiredNodeAffinity(pod: Pod): { matches(node: Node | undefined): boolean } {
+  const labels = pod.spec?.nodeSelector ?? {};
+  const keys = Object.keys(labels);
+  const req = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const m = req ? compileNodeSelector(req) : undefined;
+  return {
+    matches(node) {
+      if (!node) return false;
+      const nl = node.metadata?.labels ?? {};
+      for (const k of keys) if (nl[k] !== labels[k]) return false;
+      return !m || m.matches(node);
+    },
+  };
+}
+
+/** Whether the pod is being deleted (a terminating pod no longer counts for spreading and affinity scores). */
+export function isTerminating(pod: Pod): boolean {
+  return !!pod.metadata?.deletionTimestamp;
 }

@@ -8,6 +8,7 @@ import * as nodePorts from './node-ports';
 import * as balanced from './node-resources-balanced-allocation';
 import * as fit from './node-resources-fit';
 import * as nodeUnschedulable from './node-unschedulable';
+import * as podTopologySpread from './pod-topology-spread';
 import * as prioritySort from './priority-sort';
 import * as schedulingGates from './scheduling-gates';
 import * as taintToleration from './taint-toleration';
@@ -23,6 +24,7 @@ export function inTreeRegistry(): Registry {
     ['NodeAffinity', nodeAffinity.create],
     ['NodePorts', nodePorts.create],
     ['NodeResourcesFit', fit.create],
+    ['PodTopologySpread', podTopologySpread.create],
     ['NodeResourcesBalancedAllocation', balanced.create],
     ['ImageLocality', imageLocality.create],
     ['DefaultBinder', defaultBinder.create],
@@ -44,6 +46,7 @@ export const DEFAULT_PLUGINS: PluginsConfig = Object.freeze({
       { name: 'NodeAffinity', weight: 2 },
       { name: 'NodePorts' },
       { name: 'NodeResourcesFit', weight: 1 },
+      { name: 'PodTopologySpread', weight: 2 },
       { name: 'NodeResourcesBalancedAllocation', weight: 1 },
       { name: 'ImageLocality', weight: 1 },
       { name: 'DefaultBinder' },

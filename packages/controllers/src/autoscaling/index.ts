@@ -1,0 +1,2 @@
+// Curated named exports of the autoscaling controllers.
+export {};
