@@ -17,6 +17,7 @@ export interface BenchResult {
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }>> = {
   store: () => import('./store.bench'),
   apiserver: () => import('./apiserver.bench'),
+  controllers: () => import('./controllers.bench'),
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -22,7 +22,8 @@ import { applyPatchOfType, LAST_APPLIED_ANNOTATION, threeWayApply, withLastAppli
 import { strategyFor, NAMESPACE_FINALIZER, type KindStrategy } from './strategy';
 import { checkFieldSelector, checkTypes, validateCreate, validateUpdate } from './validation';
 import { ServerWatch, type ServerWatchOptions } from './watch';
-import { clone, copyIn, generateNameFrom, getPath, isRecord, jsonEqual, metaOf, selectorString, setPath, specChanged, type Meta } from './util';
+import { typeStateFor } from './structure';
+import { clone, copyIn, copyInTyped, generateNameFrom, getPath, isRecord, jsonEqual, metaOf, selectorString, setPath, specChanged, type Meta } from './util';
 import type { ApiObject, ObjectList, PatchType, PropagationPolicy } from './client';
 
 /** A sink for the few things the server reports without failing a request. */
@@ -235,7 +236,10 @@ export class ApiServer {
 
   /** The served kind for apiVersion+kind; 404 NotFound (naming the version to use) otherwise. */
   private resolve(apiVersion: string | undefined, kind: string | undefined): Resource {
-    const info = this.scheme.lookup(apiVersion ?? '', kind ?? '') ?? this.scheme.require(apiVersion ?? '', kind ?? '');
+    return this.resourceOf(this.scheme.lookup(apiVersion ?? '', kind ?? '') ?? this.scheme.require(apiVersion ?? '', kind ?? ''));
+  }
+
+  private resourceOf(info: KindInfo): Resource {
     let r = this.resources.get(info);
     if (!r) {
       r = {
@@ -284,9 +288,14 @@ export class ApiServer {
    * 403 when it is terminating or an admission plugin denies the request.
    */
   async create(input: ApiObject, opts: ServerCreateOptions = {}): Promise<KubeObject> {
-    const obj = this.scheme.toServed(copyIn(input as KubeObject));
-    const r = this.resolve(obj.apiVersion, obj.kind);
-    checkTypes(r.info, obj, 'body');
+    // One walk copies the request and checks its field types (for the kind it names).
+    const kind = typeof input?.kind === 'string' ? input.kind : '';
+    const { copy, wellTyped } = copyInTyped(input as KubeObject, typeStateFor(kind));
+    const info = this.scheme.lookup(copy.apiVersion ?? '', copy.kind ?? '');
+    const obj = info ? copy : this.scheme.toServed(copy);
+    const r = info ? this.resourceOf(info) : this.resolve(obj.apiVersion, obj.kind);
+    // Converted objects, and ill-typed ones (for the causes), take the full check.
+    if (!(info && wellTyped && copy.kind === kind)) checkTypes(r.info, obj, 'body');
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
     const meta = metaOf(obj);
@@ -297,7 +306,7 @@ export class ApiServer {
       meta.namespace = meta.namespace || opts.namespace || 'default';
     } else if (meta.namespace !== undefined) delete meta.namespace;
     resetServerMetadata(meta);
-    if (r.statusSubresource && !r.strategy.keepStatusOnCreate) delete obj.status;
+    if (r.statusSubresource && !r.strategy.keepStatusOnCreate && 'status' in obj) delete obj.status;
     r.info.defaulter?.(obj);
 
     if (r.namespaced) {
@@ -315,8 +324,8 @@ export class ApiServer {
     m.uid = randomUUID();
     m.creationTimestamp = this.timestamp(this.clock.now());
     if (obj.spec !== undefined) m.generation = 1;
-    else delete m.generation;
-    delete m.resourceVersion;
+    else if ('generation' in m) delete m.generation;
+    if ('resourceVersion' in m) delete m.resourceVersion;
 
     throwIfInvalid(r, obj, validateCreate(r.info, obj));
     if (this.validating.length) await runValidating(this.validating, this.attrs(r, 'CREATE', '', obj, undefined, dryRun));
@@ -915,15 +924,18 @@ function specOrMetaChanged(a: KubeObject, b: KubeObject): boolean {
   return JSON.stringify(a) !== JSON.stringify(b);
 }
 
-/** Fields a create request may not choose. */
+/**
+ * Fields a create request may not choose. Deletes only members that are there: a delete
+ * of an absent member still costs a runtime call, and this runs on every create.
+ */
 function resetServerMetadata(meta: Meta): void {
-  delete meta.uid;
-  delete meta.resourceVersion;
-  delete meta.creationTimestamp;
-  delete meta.deletionTimestamp;
-  delete meta.deletionGracePeriodSeconds;
-  delete meta.generation;
-  delete meta.selfLink;
+  if ('uid' in meta) delete meta.uid;
+  if ('resourceVersion' in meta) delete meta.resourceVersion;
+  if ('creationTimestamp' in meta) delete meta.creationTimestamp;
+  if ('deletionTimestamp' in meta) delete meta.deletionTimestamp;
+  if ('deletionGracePeriodSeconds' in meta) delete meta.deletionGracePeriodSeconds;
+  if ('generation' in meta) delete meta.generation;
+  if ('selfLink' in meta) delete meta.selfLink;
 }
 
 /** Metadata an update may not change: taken from the stored object. */

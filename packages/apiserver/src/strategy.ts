@@ -101,38 +101,51 @@ const QOS_RESOURCES = ['cpu', 'memory'] as const;
  * its limit (as defaulting makes it). Zero quantities are ignored, as upstream does.
  */
 export function podQOSClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  // On every pod create: plain loops and two running sums per resource, no collections.
   const spec = (isRecord(pod.spec) ? pod.spec : {}) as { containers?: unknown[]; initContainers?: unknown[] };
-  const containers = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])];
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
-  let guaranteed = true;
-  for (const c of containers) {
-    const resources = (isRecord(c) && isRecord(c.resources) ? c.resources : {}) as { requests?: ResourceMap; limits?: ResourceMap };
-    const lim = isRecord(resources.limits) ? resources.limits : undefined;
-    const req = isRecord(resources.requests) ? resources.requests : undefined;
-    const found = new Set<string>();
-    for (const name of QOS_RESOURCES) {
-      const l = quantity(lim?.[name]);
-      const r = quantity(req?.[name]) ?? l;
-      if (r && !r.isZero()) requests.set(name, add(requests.get(name), r));
-      if (l && !l.isZero()) {
-        found.add(name);
-        limits.set(name, add(limits.get(name), l));
-      }
+  const sums: QosSums = { cpuRequest: undefined, memoryRequest: undefined, cpuLimit: undefined, memoryLimit: undefined, guaranteed: true };
+  if (Array.isArray(spec.containers)) for (const c of spec.containers) addContainer(sums, c);
+  if (Array.isArray(spec.initContainers)) for (const c of spec.initContainers) addContainer(sums, c);
+  const { cpuRequest, memoryRequest, cpuLimit, memoryLimit } = sums;
+  if (!cpuRequest && !memoryRequest && !cpuLimit && !memoryLimit) return 'BestEffort';
+  // Guaranteed: every container limits both, and each summed request equals its summed limit.
+  return sums.guaranteed && sameSum(cpuRequest, cpuLimit) && sameSum(memoryRequest, memoryLimit) ? 'Guaranteed' : 'Burstable';
+}
+
+/** Both absent, or both present and equal. */
+function sameSum(request: Quantity | undefined, limit: Quantity | undefined): boolean {
+  return request ? limit !== undefined && limit.cmp(request) === 0 : limit === undefined;
+}
+
+interface QosSums {
+  cpuRequest: Quantity | undefined;
+  memoryRequest: Quantity | undefined;
+  cpuLimit: Quantity | undefined;
+  memoryLimit: Quantity | undefined;
+  /** False once a container misses a (non-zero) cpu or memory limit. */
+  guaranteed: boolean;
+}
+
+function addContainer(sums: QosSums, c: unknown): void {
+  const resources = (isRecord(c) && isRecord(c.resources) ? c.resources : {}) as { requests?: ResourceMap; limits?: ResourceMap };
+  const lim = isRecord(resources.limits) ? resources.limits : undefined;
+  const req = isRecord(resources.requests) ? resources.requests : undefined;
+  let found = 0;
+  for (const name of QOS_RESOURCES) {
+    const l = quantity(lim?.[name]);
+    const r = quantity(req?.[name]) ?? l;
+    const cpu = name === 'cpu';
+    if (r && !r.isZero()) {
+      if (cpu) sums.cpuRequest = add(sums.cpuRequest, r);
+      else sums.memoryRequest = add(sums.memoryRequest, r);
     }
-    if (found.size !== QOS_RESOURCES.length) guaranteed = false;
-  }
-  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
-  if (guaranteed) {
-    for (const [name, r] of requests) {
-      const l = limits.get(name);
-      if (!l || l.cmp(r) !== 0) {
-        guaranteed = false;
-        break;
-      }
+    if (l && !l.isZero()) {
+      found++;
+      if (cpu) sums.cpuLimit = add(sums.cpuLimit, l);
+      else sums.memoryLimit = add(sums.memoryLimit, l);
     }
   }
-  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+  if (found !== QOS_RESOURCES.length) sums.guaranteed = false;
 }
 
 // Pods repeat a handful of quantities ('250m', '512Mi'): parse each spelling once.

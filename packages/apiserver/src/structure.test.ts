@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkStructure } from '@bosun/api';
-import { structureCauses } from './structure';
+import { structureCauses, typeStateFor } from './structure';
+import { copyIn, copyInTyped } from './util';
 
 const base = () => ({
   apiVersion: 'apps/v1',
@@ -54,6 +55,28 @@ describe('structureCauses', () => {
         expect(structureCauses(obj)).toEqual(checkStructure(obj));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('agrees with the type check copyInTyped makes while copying', () => {
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant(Number.NaN), fc.constant(() => 1), fc.date({ noInvalidDate: true }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), value), { maxLength: 3 }), fc.constantFrom('Deployment', 'Pod', 'ConfigMap', 'Widget'), (edits, kind) => {
+        const obj = base() as Record<string, unknown>;
+        obj.kind = kind;
+        for (const [path, v] of edits) {
+          try {
+            setAt(obj, path, v);
+          } catch {
+            // an earlier edit removed the parent
+          }
+        }
+        const stated = typeof obj.kind === 'string' ? obj.kind : '';
+        const { copy, wellTyped } = copyInTyped(obj, typeStateFor(stated));
+        expect(copy).toEqual(copyIn(obj));
+        expect(wellTyped).toBe(structureCauses(copyIn(obj)).length === 0);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -1,4 +1,5 @@
 import { ApiError, type KubeObject, type LabelSelector, type ObjectMeta } from '@bosun/api';
+import { hasTypes, type TypeState } from './structure';
 
 /** Deep equality of JSON values, insensitive to key order (what "unchanged" means for API objects). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
@@ -47,60 +48,96 @@ const MAX_DEPTH = 512;
  */
 export function copyIn<T>(obj: T): T {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw ApiError.badRequest('the request body must be a JSON object');
-  return copyValue(obj, 0) as T;
+  return copyValue(obj, 0, undefined) as T;
 }
 
-function copyValue(v: unknown, depth: number): unknown {
+/**
+ * {@link copyIn}, checking the copy against the structure rules of `state` on the way
+ * (`typeStateFor(kind)`): `wellTyped` is true exactly when `structureCauses` would find
+ * nothing in the copy, so the create path walks its request once instead of twice.
+ */
+export function copyInTyped<T>(obj: T, state: TypeState | undefined): { copy: T; wellTyped: boolean } {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw ApiError.badRequest('the request body must be a JSON object');
+  const outer = typed; // a toJSON may copy something itself
+  typed = true;
+  try {
+    const copy = copyValue(obj, 0, state) as T;
+    return { copy, wellTyped: typed };
+  } finally {
+    typed = outer;
+  }
+}
+
+/** Whether every value checked so far by the running {@link copyInTyped} had its types. */
+let typed = true;
+
+/** Records a value of the wrong type for its state. */
+function checkTypes(c: unknown, s: TypeState | undefined): void {
+  if (s !== undefined && s.types !== 0 && c !== null && c !== undefined && !hasTypes(c, s.types)) typed = false;
+}
+
+function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown {
   if (typeof v !== 'object') {
-    if (typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null; // + 0: -0 becomes 0, as in JSON
-    if (typeof v === 'bigint') throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
-    return undefined; // functions, symbols, undefined: dropped as JSON drops them
+    let c: unknown;
+    if (typeof v === 'string' || typeof v === 'boolean') c = v;
+    else if (typeof v === 'number') c = Number.isFinite(v) ? v + 0 : null; // + 0: -0 becomes 0, as in JSON
+    else if (typeof v === 'bigint') throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
+    else return undefined; // functions, symbols, undefined: dropped as JSON drops them
+    if (s !== undefined) checkTypes(c, s);
+    return c;
   }
   if (v === null) return null;
   if (depth > MAX_DEPTH) throw ApiError.badRequest(`the request body is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
+    const item = s?.item;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const c = typeof x === 'string' || typeof x === 'boolean' ? x : copyValue(x, depth + 1);
+      const c = item === undefined && (typeof x === 'string' || typeof x === 'boolean') ? x : copyValue(x, depth + 1, item);
       out[i] = c === undefined ? null : c;
     }
+    if (s !== undefined) checkTypes(out, s);
     return out;
   }
   const proto: unknown = Object.getPrototypeOf(v);
   const plain = proto === Object.prototype || proto === null;
   const src = v as Record<string, unknown>;
-  if (typeof src.toJSON === 'function') return copyValue((src.toJSON as () => unknown)(), depth + 1);
+  if (typeof src.toJSON === 'function') return copyValue((src.toJSON as () => unknown)(), depth + 1, s);
   const out: Record<string, unknown> = {};
+  const keys = s?.keys;
+  const star = s?.star;
+  // for-in over a plain object visits exactly its own enumerable keys, without the array
+  // Object.keys allocates; an own "__proto__" member (JSON.parse makes one) is among them.
   if (plain) {
-    // for-in over a plain object visits exactly its own enumerable keys, without the array Object.keys allocates.
     for (const k in src) {
       const x = src[k];
-      if (typeof x === 'string' || typeof x === 'boolean') out[k] = x;
+      const ks = keys === undefined ? star : (keys.get(k) ?? star);
+      if (k === '__proto__') setData(out, k, copyValue(x, depth + 1, ks));
+      else if (ks === undefined && (typeof x === 'string' || typeof x === 'boolean')) out[k] = x;
       else {
-        const c = copyValue(x, depth + 1);
+        const c = copyValue(x, depth + 1, ks);
         if (c !== undefined) out[k] = c;
       }
     }
   } else {
     for (const k of Object.keys(src)) {
-      const c = copyValue(src[k], depth + 1);
-      if (c !== undefined) out[k] = c;
+      const c = copyValue(src[k], depth + 1, keys === undefined ? star : (keys.get(k) ?? star));
+      if (k === '__proto__') setData(out, k, c);
+      else if (c !== undefined) out[k] = c;
     }
   }
-  // An own "__proto__" member (JSON.parse makes one) must stay data, not become the prototype.
-  if (Object.hasOwn(src, '__proto__')) {
-    const c = copyValue(src.__proto__, depth + 1);
-    if (Object.getPrototypeOf(out) !== Object.prototype) Object.setPrototypeOf(out, Object.prototype);
-    if (c !== undefined) Object.defineProperty(out, '__proto__', { value: c, enumerable: true, writable: true, configurable: true });
-  }
+  if (s !== undefined) checkTypes(out, s);
   return out;
+}
+
+/** Sets `out[k] = value` as an own data member (for `__proto__`, which must stay data, not become the prototype); skips undefined. */
+function setData(out: Record<string, unknown>, k: string, value: unknown): void {
+  if (value !== undefined) Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A deep copy of a JSON value (stored objects). */
 export function clone<T>(obj: T): T {
-  return copyValue(obj, 0) as T;
+  return copyValue(obj, 0, undefined) as T;
 }
 
 /** True for a plain (non-array) object. */

@@ -22,6 +22,7 @@ export type { FrameworkOptions, NodePluginScores } from './framework/framework';
 export { Snapshot, normalizedImageName } from './framework/snapshot';
 export { fitErrorMessage } from './framework/fit-error';
 export type { Diagnosis } from './framework/fit-error';
+export { Nominator } from './framework/nominator';
 export { createPriorityResolver } from './framework/priority';
 export type { PriorityResolver } from './framework/priority';
 export { MAX_NODE_SCORE, MIN_NODE_SCORE, EXTENSION_POINTS } from './framework/interface';
@@ -61,7 +62,7 @@ export type { SchedulingQueueOptions, QueueCounts } from './queue/scheduling-que
 
 // plugins
 export { inTreeRegistry, DEFAULT_PLUGINS, DEFAULT_SCORE_WEIGHTS } from './plugins/registry';
-export { defaultNormalizeScore, toleratesTaint, findUntoleratedTaint } from './plugins/helpers';
+export { defaultNormalizeScore, toleratesTaint, findUntoleratedTaint, requiredNodeAffinity } from './plugins/helpers';
 export { PrioritySort } from './plugins/priority-sort';
 export { SchedulingGates } from './plugins/scheduling-gates';
 export { NodeName } from './plugins/node-name';
@@ -78,3 +79,23 @@ export type { ResourceSpec } from './plugins/resource-allocation';
 export { ImageLocality } from './plugins/image-locality';
 export { DefaultBinder } from './plugins/default-binder';
 export type { Binder, DefaultBinderArgs } from './plugins/default-binder';
+export { PodTopologySpread, SYSTEM_DEFAULT_CONSTRAINTS, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } from './plugins/pod-topology-spread';
+export type { PodTopologySpreadArgs, SpreadListers } from './plugins/pod-topology-spread';
+export {
+  InterPodAffinity,
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+} from './plugins/inter-pod-affinity';
+export type { InterPodAffinityArgs } from './plugins/inter-pod-affinity';
+export {
+  VolumeBinding,
+  ANN_SELECTED_NODE,
+  ERR_REASON_UNBOUND_IMMEDIATE,
+  ERR_REASON_NODE_CONFLICT,
+  ERR_REASON_BIND_CONFLICT,
+  ERR_REASON_PV_NOT_EXIST,
+} from './plugins/volume-binding';
+export type { VolumeListers } from './plugins/volume-binding';
+export { DefaultPreemption, terminatingByPreemption, ERR_REASON_NOT_HELPFUL, ERR_REASON_NO_VICTIMS, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption';
+export type { DefaultPreemptionArgs, PreemptionHandle, Candidate } from './plugins/default-preemption';

@@ -9,6 +9,7 @@ import { Framework, type NodePluginScores } from './framework/framework';
 import type { ClusterEvent, QueuedPodInfo } from './framework/interface';
 import type { NodeInfo } from './framework/node-info';
 import { PodInfo } from './framework/pod-info';
+import { Nominator } from './framework/nominator';
 import { createPriorityResolver } from './framework/priority';
 import type { ProfileConfig } from './framework/profile';
 import { Registry } from './framework/registry';
@@ -128,6 +129,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const priority = createPriorityResolver(() => pcInformer.cache.list() as PriorityClass[]);
 
   const cache = new SchedulerCache();
+  const nominator = new Nominator();
   const snapshot = new Snapshot();
   const frameworks = new Map<string, Framework>();
   const profiles = opts.profiles?.length ? opts.profiles : [{ schedulerName: DEFAULT_SCHEDULER_NAME }];
@@ -135,7 +137,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (frameworks.has(profile.schedulerName)) throw new SchedulerError('InvalidProfile', `duplicate profile with schedulerName ${JSON.stringify(profile.schedulerName)}`);
     frameworks.set(
       profile.schedulerName,
-      new Framework({ registry, profile, defaultPlugins: DEFAULT_PLUGINS, defaultWeights: DEFAULT_SCORE_WEIGHTS, clock, client, informers, recorder, snapshot: () => snapshot, priority }),
+      new Framework({ registry, profile, defaultPlugins: DEFAULT_PLUGINS, defaultWeights: DEFAULT_SCORE_WEIGHTS, clock, client, informers, recorder, snapshot: () => snapshot, priority, nominator }),
     );
   }
   const first = [...frameworks.values()][0];
@@ -163,16 +165,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   podInformer.addEventHandler({
     onAdd(pod) {
       if (pod.spec?.nodeName) {
+        nominator.delete(pod);
         if (isTerminal(pod)) return;
         cache.addPod(pod);
         queue.delete(pod);
         move({ resource: 'AssignedPod', action: 'Add' });
       } else if (responsibleFor(pod) && !isTerminal(pod) && !pod.metadata?.deletionTimestamp) {
+        if (pod.status?.nominatedNodeName) nominator.add(pod, pod.status.nominatedNodeName);
         queue.add(pod);
       }
     },
     onUpdate(old, pod) {
       if (pod.spec?.nodeName) {
+        nominator.delete(pod);
         queue.delete(pod);
         if (isTerminal(pod)) {
           cache.removePod(pod);
@@ -185,11 +190,20 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           move({ resource: 'AssignedPod', action: 'Add' });
         }
       } else if (responsibleFor(pod)) {
-        if (isTerminal(pod) || pod.metadata?.deletionTimestamp) queue.delete(pod);
-        else if (!cache.isAssumedPod(pod)) queue.update(old, pod);
+        if (isTerminal(pod) || pod.metadata?.deletionTimestamp) {
+          nominator.delete(pod);
+          queue.delete(pod);
+        } else {
+          // An update without a nomination right after preemption nominated the pod in
+          // memory keeps the nomination (as upstream's updateNominatedPod).
+          const nnn = pod.status?.nominatedNodeName || (old.status?.nominatedNodeName ? '' : nominator.nominatedNodeOf(pod));
+          nominator.add(pod, nnn);
+          if (!cache.isAssumedPod(pod)) queue.update(old, pod);
+        }
       }
     },
     onDelete(pod) {
+      nominator.delete(pod);
       if (pod.spec?.nodeName) {
         cache.removePod(pod);
         move({ resource: 'AssignedPod', action: 'Delete' });
@@ -263,6 +277,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
     const names = pre.result.nodeNames;
     const nodes = names ? all.filter((n) => names.has(n.name)) : all;
+    // A pod nominated by preemption tries its nominated node first, as upstream.
+    const nominatedName = pod.status?.nominatedNodeName || nominator.nominatedNodeOf(pod);
+    const nominatedNode = nominatedName ? snapshot.get(nominatedName) : undefined;
+    if (nominatedNode?.node && (!names || names.has(nominatedName!)) && fwk.runFilterPluginsWithNominatedPods(state, pod, nominatedNode).isSuccess()) {
+      return { feasible: [nominatedNode], diagnosis, numAllNodes: all.length };
+    }
     const n = nodes.length;
     const toFind = numFeasibleNodesToFind(p, n);
     const feasible: NodeInfo[] = [];
@@ -276,7 +296,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       for (let i = 0; i < n; i++) {
         const node = nodes[(start + i) % n];
         processed++;
-        const s = fwk.runFilterPlugins(state, pod, node);
+        const s = fwk.runFilterPluginsWithNominatedPods(state, pod, node);
         if (s.isSuccess()) {
           feasible.push(node);
           if (feasible.length >= toFind) break;
@@ -406,7 +426,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           const r = await fwk.runPostFilterPlugins(state, pod, e.diagnosis.nodeToStatus);
           if (r.status.isRejected() && r.status.message()) e.diagnosis.postFilterMsg = r.status.message();
           nominated = r.nominatedNodeName;
-          if (r.status.isSuccess() && r.nominatedNodeName) nominated = r.nominatedNodeName;
+          if (nominated !== undefined) nominator.add(pod, nominated);
         }
         handleFailure(fwk, q, Status.unschedulable(), cycle, e.fitMessage(), e.diagnosis.unschedulablePlugins, nominated);
       } else {
@@ -418,6 +438,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName: host } };
     cache.assumePod(assumed);
+    nominator.delete(pod);
     const fail = async (s: Status) => {
       await fwk.runReservePluginsUnreserve(state, assumed, host);
       cache.forgetPod(assumed);

@@ -41,6 +41,11 @@ export interface PodSpecLite {
   image?: string;
   initContainers?: core.Container[];
   overhead?: Record<string, string>;
+  topologySpreadConstraints?: core.TopologySpreadConstraint[];
+  volumes?: core.Volume[];
+  ownerReferences?: NonNullable<Pod['metadata']>['ownerReferences'];
+  preemptionPolicy?: string;
+  terminationGracePeriodSeconds?: number;
 }
 
 /** A Pod with one container requesting cpu/memory. */
@@ -51,7 +56,7 @@ export function pod(name: string, s: PodSpecLite = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: s.namespace ?? 'default', uid: `uid-${name}`, labels: s.labels },
+    metadata: { name, namespace: s.namespace ?? 'default', uid: `uid-${name}`, labels: s.labels, ownerReferences: s.ownerReferences },
     spec: {
       containers: [
         {
@@ -70,6 +75,10 @@ export function pod(name: string, s: PodSpecLite = {}): Pod {
       priority: s.priority,
       priorityClassName: s.priorityClassName,
       schedulerName: s.schedulerName,
+      topologySpreadConstraints: s.topologySpreadConstraints,
+      volumes: s.volumes,
+      preemptionPolicy: s.preemptionPolicy,
+      terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
     },
   };
 }

@@ -54,7 +54,8 @@ describe('scheduling against the in-memory API server', () => {
     await env.client.create(apiNode('g3', { cpu: '8', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }));
     await start();
     await env.client.create(apiPod('web-0', { cpu: '2' }));
-    const msg = '0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint {dedicated: gpu}.';
+    // DefaultPreemption adds its part, as upstream: none of these nodes can be helped by evicting pods.
+    const msg = '0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.';
     await until(async () => (await getPod(env.client, 'web-0')).status?.conditions?.some((c) => c.type === 'PodScheduled') ?? false);
     const p = await getPod(env.client, 'web-0');
     expect(p.spec?.nodeName).toBeUndefined();
@@ -77,7 +78,7 @@ describe('scheduling against the in-memory API server', () => {
     await env.client.create(apiNode('n1'));
     const s = await start();
     await env.client.create(apiPod('cuda', { nodeSelector: { gpu: 'true' } }));
-    const msg = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+    const msg = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
     await until(async () => (await getPod(env.client, 'cuda')).status?.conditions?.some((c) => c.message === msg) ?? false, 5000, 'Unschedulable condition');
     await env.client.patch('v1', 'Node', '', 'n1', { metadata: { labels: { gpu: 'true' } } }, { type: 'merge' });
     await until(() => s.queue.counts().unschedulable === 0, 5000, 'moved by the node update');

@@ -112,7 +112,7 @@ export class MemoryStore implements ObjectStore {
     const owned = opts?.owned === true;
     const json = owned ? encodeOwned(key, obj, String(rev)) : encode(key, obj, String(rev));
     const v = new Version(rev, json, labelsOf(obj, json), uidOf(obj));
-    col.index.set(k, v);
+    col.index.add(k, v);
     noteType(col, obj);
     this.commit(col, new Change(rev, col.resource, k, key.namespace, 'ADDED', v, undefined));
     return owned ? obj : v.copy<T>();

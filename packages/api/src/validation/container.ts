@@ -4,6 +4,7 @@ import { parseQuantity } from '../quantity/index';
 import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import {
   arr,
+  at,
   fieldError,
   FILE_MODE_ERROR,
   has,
@@ -13,10 +14,11 @@ import {
   IS_NEGATIVE,
   isConfigMapKey,
   isEnvVarName,
+  isNonNegativeOrAbsent,
   isPortName,
   isPortNum,
   MAX_INT32,
-  nonNegativeField,
+  nonNegative,
   notFound,
   obj,
   parseQuantityValue,
@@ -83,9 +85,9 @@ export function validateContainers(list: unknown, ctx: ContainerContext, path: P
       else names.add(c.name);
     }
     if (has(c.lifecycle)) causes.push(...validateLifecycle(c.lifecycle, ctx.gracePeriod, p.child('lifecycle')));
-    if (has(c.livenessProbe)) validateProbeInto(c.livenessProbe, p.child('livenessProbe'), 'liveness', causes);
-    if (has(c.readinessProbe)) validateProbeInto(c.readinessProbe, p.child('readinessProbe'), 'readiness', causes);
-    if (has(c.startupProbe)) validateProbeInto(c.startupProbe, p.child('startupProbe'), 'startup', causes);
+    if (has(c.livenessProbe)) validateProbeInto(c.livenessProbe, p, 'livenessProbe', 'liveness', causes);
+    if (has(c.readinessProbe)) validateProbeInto(c.readinessProbe, p, 'readinessProbe', 'readiness', causes);
+    if (has(c.startupProbe)) validateProbeInto(c.startupProbe, p, 'startupProbe', 'startup', causes);
     if (has(c.restartPolicy)) causes.push(fieldError.forbidden(p.child('restartPolicy'), 'may not be set for non-init containers'));
   }
   hostPortConflictsInto(containers, path, causes);
@@ -159,38 +161,34 @@ function validateContainerCommonInto(c: Record<string, any>, ctx: ContainerConte
     causes.push(fieldError.invalid(path.child('terminationMessagePolicy'), c.terminationMessagePolicy, "must be 'File' or 'FallbackToLogsOnError'"));
   }
   if (has(c.imagePullPolicy) && !PULL_POLICIES.includes(c.imagePullPolicy)) causes.push(fieldError.notSupported(path.child('imagePullPolicy'), c.imagePullPolicy, PULL_POLICIES));
-  if (nonEmpty(c.ports)) validateContainerPortsInto(c.ports, path, causes);
-  if (nonEmpty(c.env)) validateEnvInto(c.env, path, causes);
+  if (nonEmpty(c.ports)) validatePortListInto(c.ports, path, 'ports', causes);
+  if (nonEmpty(c.env)) validateEnvListInto(c.env, path, 'env', causes);
   if (nonEmpty(c.envFrom)) causes.push(...validateEnvFrom(c.envFrom, path.child('envFrom')));
-  if (nonEmpty(c.volumeMounts)) validateVolumeMountsInto(c.volumeMounts, ctx.volumes, path, causes);
-  if (has(c.resources)) validateResourceRequirementsInto(obj(c.resources), path, causes);
+  if (nonEmpty(c.volumeMounts)) validateMountListInto(c.volumeMounts, ctx.volumes, path, 'volumeMounts', causes);
+  if (has(c.resources)) validateResourcesAt(obj(c.resources), path, 'resources', causes);
   if (has(c.securityContext)) causes.push(...validateContainerSecurityContext(c.securityContext, path.child('securityContext')));
 }
 
 /** Container ports: containerPort 1..65535, hostPort 0..65535, protocol TCP/UDP/SCTP, unique IANA port names. */
 export function validateContainerPorts(list: unknown, path: Path): Causes {
   const causes: Causes = [];
-  validatePortListInto(arr(list), path, causes);
+  validatePortListInto(arr(list), path, undefined, causes);
   return causes;
 }
 
-/** The ports of the container at `container`. */
-function validateContainerPortsInto(list: unknown[], container: Path, causes: Causes): void {
-  validatePortListInto(list, container.child('ports'), causes);
-}
-
-function validatePortListInto(list: unknown[], path: Path, causes: Causes): void {
+/** The ports at `at(parent, name)`; paths are built only for causes. */
+function validatePortListInto(list: unknown[], parent: Path, name: string | undefined, causes: Causes): void {
   for (let i = 0; i < list.length; i++) {
     const port = obj(list[i]);
     if (typeof port.name === 'string' && port.name !== '') {
-      if (!isPortName(port.name)) causes.push(...invalidEach(path.index(i).child('name'), port.name, validatePortName(port.name)));
-      else if (seenBefore(list, i, 'name', port.name)) causes.push(fieldError.duplicate(path.index(i).child('name'), port.name));
+      if (!isPortName(port.name)) causes.push(...invalidEach(at(parent, name).index(i).child('name'), port.name, validatePortName(port.name)));
+      else if (seenBefore(list, i, 'name', port.name)) causes.push(fieldError.duplicate(at(parent, name).index(i).child('name'), port.name));
     }
-    if (!has(port.containerPort) || port.containerPort === 0) causes.push(fieldError.required(path.index(i).child('containerPort')));
-    else if (!isPortNum(port.containerPort)) causes.push(...invalidEach(path.index(i).child('containerPort'), port.containerPort, validatePortNum(port.containerPort)));
-    if (has(port.hostPort) && port.hostPort !== 0 && !isPortNum(port.hostPort)) causes.push(...invalidEach(path.index(i).child('hostPort'), port.hostPort, validatePortNum(port.hostPort)));
+    if (!has(port.containerPort) || port.containerPort === 0) causes.push(fieldError.required(at(parent, name).index(i).child('containerPort')));
+    else if (!isPortNum(port.containerPort)) causes.push(...invalidEach(at(parent, name).index(i).child('containerPort'), port.containerPort, validatePortNum(port.containerPort)));
+    if (has(port.hostPort) && port.hostPort !== 0 && !isPortNum(port.hostPort)) causes.push(...invalidEach(at(parent, name).index(i).child('hostPort'), port.hostPort, validatePortNum(port.hostPort)));
     if (has(port.protocol) && !(SUPPORTED_PORT_PROTOCOLS as readonly string[]).includes(port.protocol)) {
-      causes.push(fieldError.notSupported(path.index(i).child('protocol'), port.protocol, SUPPORTED_PORT_PROTOCOLS));
+      causes.push(fieldError.notSupported(at(parent, name).index(i).child('protocol'), port.protocol, SUPPORTED_PORT_PROTOCOLS));
     }
   }
 }
@@ -198,21 +196,17 @@ function validatePortListInto(list: unknown[], path: Path, causes: Causes): void
 /** Environment variables: names valid, and `valueFrom` with exactly one source and no `value`. */
 export function validateEnv(list: unknown, path: Path): Causes {
   const causes: Causes = [];
-  validateEnvListInto(arr(list), path, causes);
+  validateEnvListInto(arr(list), path, undefined, causes);
   return causes;
 }
 
-/** The env of the container at `container`. */
-function validateEnvInto(list: unknown[], container: Path, causes: Causes): void {
-  validateEnvListInto(list, container.child('env'), causes);
-}
-
-function validateEnvListInto(list: unknown[], path: Path, causes: Causes): void {
+/** The env at `at(parent, name)`; paths are built only for causes. */
+function validateEnvListInto(list: unknown[], parent: Path, name: string | undefined, causes: Causes): void {
   for (let i = 0; i < list.length; i++) {
     const e = obj(list[i]);
-    if (typeof e.name !== 'string' || e.name === '') causes.push(fieldError.required(path.index(i).child('name')));
-    else if (!isEnvVarName(e.name)) causes.push(...invalidEach(path.index(i).child('name'), e.name, validateEnvVarName(e.name)));
-    if (has(e.valueFrom) && !envVarSourceValid(e)) causes.push(...validateEnvVarSource(e, path.index(i).child('valueFrom')));
+    if (typeof e.name !== 'string' || e.name === '') causes.push(fieldError.required(at(parent, name).index(i).child('name')));
+    else if (!isEnvVarName(e.name)) causes.push(...invalidEach(at(parent, name).index(i).child('name'), e.name, validateEnvVarName(e.name)));
+    if (has(e.valueFrom) && !envVarSourceValid(e)) causes.push(...validateEnvVarSource(e, at(parent, name).index(i).child('valueFrom')));
   }
 }
 
@@ -350,29 +344,25 @@ export function validateLocalDescendingPath(p: string, path: Path): Causes {
 /** Volume mounts: name refers to a pod volume (`Not found`), mountPath required and unique, subPath relative without `..`. */
 export function validateVolumeMounts(list: unknown, volumes: ReadonlySet<string>, path: Path): Causes {
   const causes: Causes = [];
-  validateMountListInto(arr(list), volumes, path, causes);
+  validateMountListInto(arr(list), volumes, path, undefined, causes);
   return causes;
 }
 
-/** The volume mounts of the container at `container`. */
-function validateVolumeMountsInto(list: unknown[], volumes: ReadonlySet<string>, container: Path, causes: Causes): void {
-  validateMountListInto(list, volumes, container.child('volumeMounts'), causes);
-}
-
-function validateMountListInto(list: unknown[], volumes: ReadonlySet<string>, path: Path, causes: Causes): void {
+/** The volume mounts at `at(parent, name)`; paths are built only for causes. */
+function validateMountListInto(list: unknown[], volumes: ReadonlySet<string>, parent: Path, name: string | undefined, causes: Causes): void {
   for (let i = 0; i < list.length; i++) {
     const m = obj(list[i]);
-    if (typeof m.name !== 'string' || m.name === '') causes.push(fieldError.required(path.index(i).child('name')));
-    else if (!volumes.has(m.name)) causes.push(notFound(path.index(i).child('name'), m.name));
-    if (typeof m.mountPath !== 'string' || m.mountPath === '') causes.push(fieldError.required(path.index(i).child('mountPath')));
-    else if (seenBefore(list, i, 'mountPath', m.mountPath)) causes.push(fieldError.invalid(path.index(i).child('mountPath'), m.mountPath, 'must be unique'));
-    if (typeof m.subPath === 'string' && m.subPath !== '' && !isLocalDescendingPath(m.subPath)) causes.push(...validateLocalDescendingPath(m.subPath, path.index(i).child('subPath')));
+    if (typeof m.name !== 'string' || m.name === '') causes.push(fieldError.required(at(parent, name).index(i).child('name')));
+    else if (!volumes.has(m.name)) causes.push(notFound(at(parent, name).index(i).child('name'), m.name));
+    if (typeof m.mountPath !== 'string' || m.mountPath === '') causes.push(fieldError.required(at(parent, name).index(i).child('mountPath')));
+    else if (seenBefore(list, i, 'mountPath', m.mountPath)) causes.push(fieldError.invalid(at(parent, name).index(i).child('mountPath'), m.mountPath, 'must be unique'));
+    if (typeof m.subPath === 'string' && m.subPath !== '' && !isLocalDescendingPath(m.subPath)) causes.push(...validateLocalDescendingPath(m.subPath, at(parent, name).index(i).child('subPath')));
     if (typeof m.subPathExpr === 'string' && m.subPathExpr !== '') {
-      if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(fieldError.invalid(path.index(i).child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
-      if (!isLocalDescendingPath(m.subPathExpr)) causes.push(...validateLocalDescendingPath(m.subPathExpr, path.index(i).child('subPathExpr')));
+      if (typeof m.subPath === 'string' && m.subPath !== '') causes.push(fieldError.invalid(at(parent, name).index(i).child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+      if (!isLocalDescendingPath(m.subPathExpr)) causes.push(...validateLocalDescendingPath(m.subPathExpr, at(parent, name).index(i).child('subPathExpr')));
     }
     if (has(m.mountPropagation) && !MOUNT_PROPAGATIONS.includes(m.mountPropagation)) {
-      causes.push(fieldError.notSupported(path.index(i).child('mountPropagation'), m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
+      causes.push(fieldError.notSupported(at(parent, name).index(i).child('mountPropagation'), m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
     }
   }
 }
@@ -415,42 +405,34 @@ function validateContainerResourceName(name: string, path: Path): Causes {
 export function validateResourceRequirements(resources: unknown, path: Path): Causes {
   if (!has(resources)) return [];
   const causes: Causes = [];
-  validateResourcesAt(obj(resources), path, causes);
+  validateResourcesAt(obj(resources), path, undefined, causes);
   return causes;
 }
 
-/** The resources of the container at `container`. */
-function validateResourceRequirementsInto(r: Record<string, any>, container: Path, causes: Causes): void {
-  validateResourcesAt(r, container, causes, 'resources');
-}
-
-/** `path.child(child)`, or `path` when `child` is undefined. */
-const at = (path: Path, child: string | undefined): Path => (child === undefined ? path : path.child(child));
-
-/** The resources at `path`, or at `path.child(child)` when given: paths are built only for causes. */
-function validateResourcesAt(r: Record<string, any>, path: Path, causes: Causes, child?: string): void {
+/** The resources at `at(parent, name)`; paths are built only for causes. */
+function validateResourcesAt(r: Record<string, any>, parent: Path, name: string | undefined, causes: Causes): void {
   const lim = obj(r.limits);
-  for (const name of Object.keys(lim)) {
-    const v = lim[name];
-    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at(path, child).child('limits').key(name)));
-    const q = parseQuantityValue(v) ?? quantity(v, at(path, child).child('limits').key(name), causes);
-    if (q && q.sign() < 0) causes.push(fieldError.invalid(at(path, child).child('limits').key(name), q.toString(), IS_NEGATIVE));
+  for (const resource of Object.keys(lim)) {
+    const v = lim[resource];
+    if (!isContainerResourceName(resource)) causes.push(...validateContainerResourceName(resource, at(parent, name).child('limits').key(resource)));
+    const q = parseQuantityValue(v) ?? quantity(v, at(parent, name).child('limits').key(resource), causes);
+    if (q && q.sign() < 0) causes.push(fieldError.invalid(at(parent, name).child('limits').key(resource), q.toString(), IS_NEGATIVE));
   }
   const req = obj(r.requests);
-  for (const name of Object.keys(req)) {
-    const v = req[name];
-    if (!isContainerResourceName(name)) causes.push(...validateContainerResourceName(name, at(path, child).child('requests').key(name)));
-    const q = parseQuantityValue(v) ?? quantity(v, at(path, child).child('requests').key(name), causes);
+  for (const resource of Object.keys(req)) {
+    const v = req[resource];
+    if (!isContainerResourceName(resource)) causes.push(...validateContainerResourceName(resource, at(parent, name).child('requests').key(resource)));
+    const q = parseQuantityValue(v) ?? quantity(v, at(parent, name).child('requests').key(resource), causes);
     if (!q) continue;
-    if (q.sign() < 0) causes.push(fieldError.invalid(at(path, child).child('requests').key(name), q.toString(), IS_NEGATIVE));
+    if (q.sign() < 0) causes.push(fieldError.invalid(at(parent, name).child('requests').key(resource), q.toString(), IS_NEGATIVE));
     // The limit of the same resource, when it is set and well-formed (malformed ones were reported above).
-    const limit = Object.hasOwn(lim, name) ? parseQuantityValue(lim[name]) : undefined;
+    const limit = Object.hasOwn(lim, resource) ? parseQuantityValue(lim[resource]) : undefined;
     if (limit) {
       const cmp = q.cmp(limit);
-      if (cmp !== 0 && !isOvercommitAllowed(name)) causes.push(fieldError.invalid(at(path, child).child('requests'), q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
-      else if (cmp > 0) causes.push(fieldError.invalid(at(path, child).child('requests'), q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
-    } else if (!isOvercommitAllowed(name) && !has(lim[name])) {
-      causes.push(fieldError.required(at(path, child).child('limits'), 'Limit must be set for non overcommitable resources'));
+      if (cmp !== 0 && !isOvercommitAllowed(resource)) causes.push(fieldError.invalid(at(parent, name).child('requests'), q.toString(), `must be equal to ${resource} limit of ${limit.toString()}`));
+      else if (cmp > 0) causes.push(fieldError.invalid(at(parent, name).child('requests'), q.toString(), `must be less than or equal to ${resource} limit of ${limit.toString()}`));
+    } else if (!isOvercommitAllowed(resource) && !has(lim[resource])) {
+      causes.push(fieldError.required(at(parent, name).child('limits'), 'Limit must be set for non overcommitable resources'));
     }
   }
 }
@@ -465,20 +447,21 @@ export type ProbeKind = 'liveness' | 'readiness' | 'startup';
  */
 export function validateProbe(probe: unknown, path: Path, kind: ProbeKind): Causes {
   const causes: Causes = [];
-  if (has(probe)) validateProbeInto(probe, path, kind, causes);
+  if (has(probe)) validateProbeInto(probe, path, undefined, kind, causes);
   return causes;
 }
 
-function validateProbeInto(probe: unknown, path: Path, kind: ProbeKind, causes: Causes): void {
+/** The probe at `at(parent, name)`; paths are built only for causes. */
+function validateProbeInto(probe: unknown, parent: Path, name: string | undefined, kind: ProbeKind, causes: Causes): void {
   const p = obj(probe);
-  validateHandlerInto(p, path, PROBE_HANDLERS, undefined, causes);
-  for (const k of PROBE_COUNTS) nonNegativeField(p[k], path, k, causes);
-  if (kind !== 'readiness' && has(p.successThreshold) && p.successThreshold !== 1) causes.push(fieldError.invalid(path.child('successThreshold'), p.successThreshold, 'must be 1'));
+  validateHandlerInto(p, parent, name, PROBE_HANDLERS, undefined, causes);
+  for (const k of PROBE_COUNTS) if (!isNonNegativeOrAbsent(p[k])) nonNegative(p[k], at(parent, name).child(k), causes);
+  if (kind !== 'readiness' && has(p.successThreshold) && p.successThreshold !== 1) causes.push(fieldError.invalid(at(parent, name).child('successThreshold'), p.successThreshold, 'must be 1'));
   if (has(p.terminationGracePeriodSeconds)) {
-    if (kind === 'readiness') causes.push(fieldError.invalid(path.child('terminationGracePeriodSeconds'), p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
+    if (kind === 'readiness') causes.push(fieldError.invalid(at(parent, name).child('terminationGracePeriodSeconds'), p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
     else {
-      const n = int(p.terminationGracePeriodSeconds, path.child('terminationGracePeriodSeconds'), causes);
-      if (n !== undefined && n <= 0) causes.push(fieldError.invalid(path.child('terminationGracePeriodSeconds'), n, 'must be greater than 0'));
+      const n = int(p.terminationGracePeriodSeconds, at(parent, name).child('terminationGracePeriodSeconds'), causes);
+      if (n !== undefined && n <= 0) causes.push(fieldError.invalid(at(parent, name).child('terminationGracePeriodSeconds'), n, 'must be greater than 0'));
     }
   }
 }
@@ -488,7 +471,7 @@ export function validateLifecycle(lifecycle: unknown, gracePeriod: number | unde
   const l = obj(lifecycle);
   const causes: Causes = [];
   for (const k of ['postStart', 'preStop']) {
-    if (has(l[k])) validateHandlerInto(obj(l[k]), path.child(k), LIFECYCLE_HANDLERS, gracePeriod, causes);
+    if (has(l[k])) validateHandlerInto(obj(l[k]), path, k, LIFECYCLE_HANDLERS, gracePeriod, causes);
   }
   return causes;
 }
@@ -498,39 +481,40 @@ const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
 /** True exactly when {@link validatePortNumOrName} finds nothing. */
 const isPortNumOrName = (v: unknown): boolean => (typeof v === 'number' ? isPortNum(v) : typeof v === 'string' && isPortName(v));
 
-function validateHandlerInto(h: Record<string, any>, path: Path, kinds: readonly string[], gracePeriod: number | undefined, causes: Causes): void {
+/** The handler at `at(parent, name)`; paths are built only for causes. */
+function validateHandlerInto(h: Record<string, any>, parent: Path, name: string | undefined, kinds: readonly string[], gracePeriod: number | undefined, causes: Causes): void {
   let count = 0;
   for (const k of kinds) {
     if (!has(h[k])) continue;
     if (count > 0) {
-      causes.push(fieldError.forbidden(path.child(k), 'may not specify more than 1 handler type'));
+      causes.push(fieldError.forbidden(at(parent, name).child(k), 'may not specify more than 1 handler type'));
       continue;
     }
     count++;
     const a = obj(h[k]);
     switch (k) {
       case 'exec':
-        if (arr(a.command).length === 0) causes.push(fieldError.required(path.child(k).child('command')));
+        if (arr(a.command).length === 0) causes.push(fieldError.required(at(parent, name).child(k).child('command')));
         break;
       case 'httpGet':
-        if (has(a.path) && a.path === '') causes.push(fieldError.required(path.child(k).child('path')));
-        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, path.child(k).child('port')));
-        if (has(a.scheme) && a.scheme !== 'HTTP' && a.scheme !== 'HTTPS') causes.push(fieldError.notSupported(path.child(k).child('scheme'), a.scheme, ['HTTP', 'HTTPS']));
+        if (has(a.path) && a.path === '') causes.push(fieldError.required(at(parent, name).child(k).child('path')));
+        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, at(parent, name).child(k).child('port')));
+        if (has(a.scheme) && a.scheme !== 'HTTP' && a.scheme !== 'HTTPS') causes.push(fieldError.notSupported(at(parent, name).child(k).child('scheme'), a.scheme, ['HTTP', 'HTTPS']));
         for (const header of arr(a.httpHeaders)) {
-          const name = str(obj(header).name);
-          if (!HTTP_HEADER_NAME.test(name)) {
-            causes.push(fieldError.invalid(path.child(k).child('httpHeaders'), name, regexError("a valid HTTP header must consist of alphanumeric characters or '-'", '[-A-Za-z0-9]+', 'X-Header-Name')));
+          const headerName = str(obj(header).name);
+          if (!HTTP_HEADER_NAME.test(headerName)) {
+            causes.push(fieldError.invalid(at(parent, name).child(k).child('httpHeaders'), headerName, regexError("a valid HTTP header must consist of alphanumeric characters or '-'", '[-A-Za-z0-9]+', 'X-Header-Name')));
           }
         }
         break;
       case 'tcpSocket':
-        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, path.child(k).child('port')));
+        if (!isPortNumOrName(a.port)) causes.push(...validatePortNumOrName(a.port, at(parent, name).child(k).child('port')));
         break;
       case 'grpc':
-        if (!isPortNum(a.port)) causes.push(...invalidEach(path.child(k).child('port'), a.port, validatePortNum(a.port)));
+        if (!isPortNum(a.port)) causes.push(...invalidEach(at(parent, name).child(k).child('port'), a.port, validatePortNum(a.port)));
         break;
       case 'sleep': {
-        const p = path.child(k);
+        const p = at(parent, name).child(k);
         const s = int(a.seconds, p.child('seconds'), causes);
         if (s === undefined && !has(a.seconds)) causes.push(fieldError.required(p.child('seconds')));
         else if (s !== undefined && (s < 0 || (gracePeriod !== undefined && s > gracePeriod))) {
@@ -540,8 +524,11 @@ function validateHandlerInto(h: Record<string, any>, path: Path, kinds: readonly
       }
     }
   }
-  if (count === 0) causes.push(fieldError.required(path, 'must specify a handler type'));
+  if (count === 0) causes.push(fieldError.required(at(parent, name), 'must specify a handler type'));
 }
+
+/** True exactly when {@link idRange} adds no cause. */
+const isIdOrAbsent = (v: unknown): boolean => !has(v) || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_INT32);
 
 function idRange(v: unknown, path: Path, causes: Causes): void {
   const n = int(v, path, causes);
@@ -567,10 +554,10 @@ export function validatePodSecurityContext(sc: unknown, path: Path): Causes {
   if (!has(sc)) return [];
   const s = obj(sc);
   const causes: Causes = [];
-  idRange(s.runAsUser, path.child('runAsUser'), causes);
-  idRange(s.runAsGroup, path.child('runAsGroup'), causes);
-  idRange(s.fsGroup, path.child('fsGroup'), causes);
-  arr(s.supplementalGroups).forEach((g, i) => idRange(g, path.child('supplementalGroups').index(i), causes));
+  if (!isIdOrAbsent(s.runAsUser)) idRange(s.runAsUser, path.child('runAsUser'), causes);
+  if (!isIdOrAbsent(s.runAsGroup)) idRange(s.runAsGroup, path.child('runAsGroup'), causes);
+  if (!isIdOrAbsent(s.fsGroup)) idRange(s.fsGroup, path.child('fsGroup'), causes);
+  if (nonEmpty(s.supplementalGroups)) s.supplementalGroups.forEach((g, i) => idRange(g, path.child('supplementalGroups').index(i), causes));
   if (has(s.fsGroupChangePolicy) && !['OnRootMismatch', 'Always'].includes(s.fsGroupChangePolicy)) {
     causes.push(fieldError.notSupported(path.child('fsGroupChangePolicy'), s.fsGroupChangePolicy, ['Always', 'OnRootMismatch']));
   }

@@ -147,7 +147,7 @@ export function validateAnnotations(annotations: unknown, path: FieldPath): Fiel
 
 /** Owner references at `parent.ownerReferences`; paths are built only for causes. */
 function validateOwnerReferences(refs: unknown[], parent: FieldPath, causes: Causes): void {
-  let firstController = '';
+  let firstController: Record<string, any> | undefined;
   for (let i = 0; i < refs.length; i++) {
     const ref = obj(refs[i]);
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
@@ -158,10 +158,15 @@ function validateOwnerReferences(refs: unknown[], parent: FieldPath, causes: Cau
     if (!ref.name) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('name'), ref.name ?? '', 'name must not be empty'));
     if (!ref.uid) causes.push(fieldError.invalid(parent.child('ownerReferences').index(i).child('uid'), ref.uid ?? '', 'uid must not be empty'));
     if (ref.controller === true) {
-      const current = `${ref.kind}/${ref.name}`;
       if (firstController) {
-        causes.push(fieldError.invalid(parent.child('ownerReferences'), refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`));
-      } else firstController = current;
+        causes.push(
+          fieldError.invalid(
+            parent.child('ownerReferences'),
+            refs,
+            `Only one reference can have Controller set to true. Found "true" in references for ${firstController.kind}/${firstController.name} and ${ref.kind}/${ref.name}`,
+          ),
+        );
+      } else firstController = ref;
     }
   }
 }

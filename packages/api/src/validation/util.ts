@@ -84,6 +84,14 @@ export function utf8ByteLength(s: string): number {
   return n;
 }
 
+/**
+ * `parent.child(name)`, or `parent` when `name` is undefined. Internal validators take
+ * their path as a parent and a name and call this only to report a cause.
+ */
+export function at(parent: Path, name: string | undefined): Path {
+  return name === undefined ? parent : parent.child(name);
+}
+
 /** True exactly when {@link int} accepts `v` without a cause (absent or an integer). */
 export function isIntOrAbsent(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v));

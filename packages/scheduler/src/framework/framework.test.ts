@@ -18,9 +18,12 @@ function framework(profile: Partial<ProfileConfig> = {}, extra: [string, () => P
 describe('profiles', () => {
   it('enables the default plugins at every point they implement, with upstream weights', () => {
     const f = framework();
-    expect(f.filterPlugins.map((p) => p.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
-    expect(f.scorePlugins.map((p) => p.name)).toEqual(['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'NodeResourcesBalancedAllocation', 'ImageLocality']);
-    expect(Object.fromEntries(f.weights)).toEqual({ TaintToleration: 3, NodeAffinity: 2, NodeResourcesFit: 1, NodeResourcesBalancedAllocation: 1, ImageLocality: 1 });
+    expect(f.filterPlugins.map((p) => p.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
+    expect(f.postFilterPlugins.map((p) => p.name)).toEqual(['DefaultPreemption']);
+    expect(f.scorePlugins.map((p) => p.name)).toEqual(['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'NodeResourcesBalancedAllocation', 'ImageLocality']);
+    expect(f.reservePlugins.map((p) => p.name)).toEqual(['VolumeBinding']);
+    expect(f.preBindPlugins.map((p) => p.name)).toEqual(['VolumeBinding']);
+    expect(Object.fromEntries(f.weights)).toEqual({ TaintToleration: 3, NodeAffinity: 2, NodeResourcesFit: 1, PodTopologySpread: 2, InterPodAffinity: 2, NodeResourcesBalancedAllocation: 1, ImageLocality: 1 });
     expect(f.queueSortPlugin.name).toBe('PrioritySort');
     expect(f.bindPlugins.map((p) => p.name)).toEqual(['DefaultBinder']);
   });

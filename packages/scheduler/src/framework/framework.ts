@@ -32,6 +32,7 @@ import {
   type WaitingPod,
 } from './interface';
 import type { NodeInfo } from './node-info';
+import { Nominator } from './nominator';
 import type { PodInfo } from './pod-info';
 import { createPriorityResolver, type PriorityResolver } from './priority';
 import { resolveProfile, type PluginsConfig, type ProfileConfig } from './profile';
@@ -58,6 +59,8 @@ export interface FrameworkOptions {
   /** The current cycle's snapshot; an empty snapshot when omitted. */
   snapshot?: () => SnapshotLister;
   priority?: PriorityResolver;
+  /** Pods nominated to nodes by preemption; none when omitted. */
+  nominator?: Nominator;
 }
 
 /** The sum of the weighted scores of one node, with each plugin's part. */
@@ -80,6 +83,8 @@ export class Framework implements Handle {
   readonly recorder: EventRecorder | undefined;
   private readonly snapshotFn: () => SnapshotLister;
   private readonly priority: PriorityResolver;
+  /** Pods nominated to nodes (shared by every profile of a scheduler). */
+  readonly nominator: Nominator;
   private readonly instances = new Map<string, Plugin>();
   private readonly waiting = new Map<string, WaitingPodImpl>();
   readonly weights: ReadonlyMap<string, number>;
@@ -107,6 +112,7 @@ export class Framework implements Handle {
     const empty = new Snapshot();
     this.snapshotFn = opts.snapshot ?? (() => empty);
     this.priority = opts.priority ?? createPriorityResolver();
+    this.nominator = opts.nominator ?? new Nominator();
     const pluginConfig = opts.profile.pluginConfig ?? {};
     for (const name of Object.keys(pluginConfig)) {
       if (!opts.registry.has(name)) throw new SchedulerError('UnknownPlugin', `profile ${JSON.stringify(this.profileName)}: pluginConfig names unknown plugin ${JSON.stringify(name)}`);
@@ -255,6 +261,33 @@ export class Framework implements Handle {
       }
     }
     return Status.success;
+  }
+
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    return this.nominator.nominatedPodsForNode(nodeName);
+  }
+
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+    const nominated = nodeInfo.node ? this.nominator.nominatedPodsForNode(nodeInfo.name) : [];
+    if (nominated.length === 0) return this.runFilterPlugins(state, pod, nodeInfo);
+    const prio = this.podPriority(pod);
+    const uid = pod.metadata?.uid;
+    let withNominated: NodeInfo | undefined;
+    let stateWith: CycleState | undefined;
+    for (const pi of nominated) {
+      if (pi.uid === uid || this.podPriority(pi.pod) < prio) continue;
+      if (!withNominated) {
+        withNominated = nodeInfo.clone();
+        stateWith = state.clone();
+      }
+      withNominated.addPod(pi);
+      const s = this.runPreFilterExtensionAddPod(stateWith!, pod, pi, withNominated);
+      if (!s.isSuccess()) return s;
+    }
+    if (!withNominated) return this.runFilterPlugins(state, pod, nodeInfo);
+    const first = this.runFilterPlugins(stateWith!, pod, withNominated);
+    if (!first.isSuccess()) return first;
+    return this.runFilterPlugins(state, pod, nodeInfo);
   }
 
   runPreFilterExtensionAddPod(state: CycleState, podToSchedule: Pod, podToAdd: PodInfo, nodeInfo: NodeInfo): Status {

@@ -215,6 +215,14 @@ export interface Handle {
   podPreemptionPolicy(pod: Pod): 'PreemptLowerPriority' | 'Never';
   /** Runs every Filter plugin of the profile (for preemption's simulation). */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
+  /**
+   * Runs the Filter plugins twice, as upstream: once with the pods nominated to the node
+   * with priority ≥ the pod's added (through PreFilterExtensions.addPod on a cloned state),
+   * then, when that passes and pods were added, without them. Both must pass.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
+  /** The pods nominated to a node by preemption (waiting for their victims to go). */
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[];
   /** Runs every PreFilterExtensions.addPod of the profile. */
   runPreFilterExtensionAddPod(state: CycleState, podToSchedule: Pod, podToAdd: PodInfo, nodeInfo: NodeInfo): Status;
   /** Runs every PreFilterExtensions.removePod of the profile. */

@@ -1,7 +1,9 @@
 import type { PluginsConfig } from '../framework/profile';
 import { Registry } from '../framework/registry';
 import * as defaultBinder from './default-binder';
+import * as defaultPreemption from './default-preemption';
 import * as imageLocality from './image-locality';
+import * as interPodAffinity from './inter-pod-affinity';
 import * as nodeAffinity from './node-affinity';
 import * as nodeName from './node-name';
 import * as nodePorts from './node-ports';
@@ -12,6 +14,7 @@ import * as podTopologySpread from './pod-topology-spread';
 import * as prioritySort from './priority-sort';
 import * as schedulingGates from './scheduling-gates';
 import * as taintToleration from './taint-toleration';
+import * as volumeBinding from './volume-binding';
 
 /** A new registry holding every in-tree plugin under its upstream name. */
 export function inTreeRegistry(): Registry {
@@ -24,7 +27,10 @@ export function inTreeRegistry(): Registry {
     ['NodeAffinity', nodeAffinity.create],
     ['NodePorts', nodePorts.create],
     ['NodeResourcesFit', fit.create],
+    ['VolumeBinding', volumeBinding.create],
     ['PodTopologySpread', podTopologySpread.create],
+    ['InterPodAffinity', interPodAffinity.create],
+    ['DefaultPreemption', defaultPreemption.create],
     ['NodeResourcesBalancedAllocation', balanced.create],
     ['ImageLocality', imageLocality.create],
     ['DefaultBinder', defaultBinder.create],
@@ -46,7 +52,10 @@ export const DEFAULT_PLUGINS: PluginsConfig = Object.freeze({
       { name: 'NodeAffinity', weight: 2 },
       { name: 'NodePorts' },
       { name: 'NodeResourcesFit', weight: 1 },
+      { name: 'VolumeBinding' },
       { name: 'PodTopologySpread', weight: 2 },
+      { name: 'InterPodAffinity', weight: 2 },
+      { name: 'DefaultPreemption' },
       { name: 'NodeResourcesBalancedAllocation', weight: 1 },
       { name: 'ImageLocality', weight: 1 },
       { name: 'DefaultBinder' },

@@ -1,0 +1,231 @@
+import * as grpc from '@grpc/grpc-js';
+import { CriError, fromServiceError, isCriError } from './errors';
+import { criPackageDefinition, criServiceDefinition, domainMethodName, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
+import type {
+  AuthConfig,
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStats,
+  ContainerStatsFilter,
+  ContainerStatusResponse,
+  CriInput,
+  CriServiceImpl,
+  ExecSyncResponse,
+  FilesystemUsage,
+  Image,
+  ImageSpec,
+  ImageStatusResponse,
+  LinuxContainerResources,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatusResponse,
+  RuntimeConfig,
+  StatusResponse,
+  VersionResponse,
+} from './types';
+
+/** Per-call options. */
+export interface CriCallOptions {
+  /** Deadline of this call in milliseconds; overrides the client default. */
+  deadlineMs?: number;
+  /** Aborting cancels the call (it then rejects with `Cancelled`). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link createCriClient}. */
+export interface CriClientOptions {
+  /** Default deadline of every call, in milliseconds. Default 30 000 (ExecSync adds its own timeout). */
+  deadlineMs?: number;
+  /**
+   * Wait for the connection instead of failing fast while the runtime is down or
+   * restarting (gRPC wait-for-ready; grpc-js reconnects with exponential backoff).
+   * The deadline still bounds each call. Default true.
+   */
+  waitForReady?: boolean;
+  /** Cap of grpc-js's reconnect backoff, in milliseconds. Default 5 000. */
+  maxReconnectBackoffMs?: number;
+}
+
+/** RuntimeService with domain method names. Every method rejects with a {@link CriError}. */
+export interface RuntimeClient {
+  /** Runtime name and version; `runtimeApiVersion` is `v1`. */
+  version(opts?: CriCallOptions): Promise<VersionResponse>;
+  /** Runtime conditions (RuntimeReady, NetworkReady). */
+  status(verbose?: boolean, opts?: CriCallOptions): Promise<StatusResponse>;
+  /** Creates and starts a sandbox; resolves with its id. */
+  runPodSandbox(config: CriInput<PodSandboxConfig>, runtimeHandler?: string, opts?: CriCallOptions): Promise<string>;
+  /** Stops a sandbox (idempotent; unknown ids succeed). */
+  stopPodSandbox(podSandboxId: string, opts?: CriCallOptions): Promise<void>;
+  /** Removes a sandbox and its containers (idempotent; unknown ids succeed). */
+  removePodSandbox(podSandboxId: string, opts?: CriCallOptions): Promise<void>;
+  /** Status of one sandbox; `NotFound` for an unknown id. */
+  podSandboxStatus(podSandboxId: string, verbose?: boolean, opts?: CriCallOptions): Promise<PodSandboxStatusResponse>;
+  /** Sandboxes matching the filter (fields ANDed). */
+  listPodSandbox(filter?: CriInput<PodSandboxFilter>, opts?: CriCallOptions): Promise<PodSandbox[]>;
+  /** Creates a container in a sandbox; resolves with its id. */
+  createContainer(podSandboxId: string, config: CriInput<ContainerConfig>, sandboxConfig?: CriInput<PodSandboxConfig>, opts?: CriCallOptions): Promise<string>;
+  /** Starts a created container. */
+  startContainer(containerId: string, opts?: CriCallOptions): Promise<void>;
+  /**
+   * SIGTERM, then SIGKILL after `timeoutSeconds`; resolves once the container exited.
+   * The call deadline is extended by the timeout.
+   */
+  stopContainer(containerId: string, timeoutSeconds: number, opts?: CriCallOptions): Promise<void>;
+  /** Removes a container (idempotent). */
+  removeContainer(containerId: string, opts?: CriCallOptions): Promise<void>;
+  /** Containers matching the filter (fields ANDed). */
+  listContainers(filter?: CriInput<ContainerFilter>, opts?: CriCallOptions): Promise<Container[]>;
+  /** Status of one container; `NotFound` for an unknown id. */
+  containerStatus(containerId: string, verbose?: boolean, opts?: CriCallOptions): Promise<ContainerStatusResponse>;
+  /** Updates the resources of a live container. */
+  updateContainerResources(containerId: string, linux: CriInput<LinuxContainerResources>, opts?: CriCallOptions): Promise<void>;
+  /** Reopens the container's log file (after rotation). */
+  reopenContainerLog(containerId: string, opts?: CriCallOptions): Promise<void>;
+  /** Runs `cmd` in the container; `timeoutSeconds` 0 means no limit. The call deadline is extended by the timeout. */
+  execSync(containerId: string, cmd: readonly string[], timeoutSeconds?: number, opts?: CriCallOptions): Promise<ExecSyncResponse>;
+  /** Resource usage of one container. */
+  containerStats(containerId: string, opts?: CriCallOptions): Promise<ContainerStats>;
+  /** Resource usage of the containers matching the filter. */
+  listContainerStats(filter?: CriInput<ContainerStatsFilter>, opts?: CriCallOptions): Promise<ContainerStats[]>;
+  /** Pushes the node's runtime config (pod CIDR). */
+  updateRuntimeConfig(runtimeConfig: CriInput<RuntimeConfig>, opts?: CriCallOptions): Promise<void>;
+}
+
+/** ImageService with domain method names. `image` may be a reference string or an ImageSpec. */
+export interface ImageClient {
+  /** Images, optionally only those matching `filter`. */
+  listImages(filter?: string | CriInput<ImageSpec>, opts?: CriCallOptions): Promise<Image[]>;
+  /** The image, or `null` when it is not present. */
+  imageStatus(image: string | CriInput<ImageSpec>, verbose?: boolean, opts?: CriCallOptions): Promise<ImageStatusResponse>;
+  /** Pulls the image; resolves with the image reference (id) the runtime will use. */
+  pullImage(image: string | CriInput<ImageSpec>, auth?: CriInput<AuthConfig>, sandboxConfig?: CriInput<PodSandboxConfig>, opts?: CriCallOptions): Promise<string>;
+  /** Removes the image (idempotent). */
+  removeImage(image: string | CriInput<ImageSpec>, opts?: CriCallOptions): Promise<void>;
+  /** Usage of the image filesystem(s). */
+  imageFsInfo(opts?: CriCallOptions): Promise<FilesystemUsage[]>;
+}
+
+/** Both CRI services over one connection. */
+export interface CriClient {
+  readonly runtime: RuntimeClient;
+  readonly image: ImageClient;
+  /** Closes the connection; calls in flight are cancelled. */
+  close(): void;
+}
+
+type Invoke = (service: 'RuntimeService' | 'ImageService', rpc: string, request: unknown, opts: CriCallOptions | undefined, extraMs?: number) => Promise<any>;
+
+const spec = (image: string | CriInput<ImageSpec>): CriInput<ImageSpec> => (typeof image === 'string' ? { image } : image);
+
+function build(invoke: Invoke, close: () => void): CriClient {
+  const r = (rpc: string, req: unknown, opts?: CriCallOptions, extraMs?: number) => invoke('RuntimeService', rpc, req, opts, extraMs);
+  const i = (rpc: string, req: unknown, opts?: CriCallOptions) => invoke('ImageService', rpc, req, opts);
+  const done = () => undefined;
+  const runtime: RuntimeClient = {
+    version: (opts) => r('Version', { version: 'v1' }, opts),
+    status: (verbose = false, opts) => r('Status', { verbose }, opts),
+    runPodSandbox: (config, runtimeHandler = '', opts) => r('RunPodSandbox', { config, runtimeHandler }, opts).then((x) => x.podSandboxId),
+    stopPodSandbox: (podSandboxId, opts) => r('StopPodSandbox', { podSandboxId }, opts).then(done),
+    removePodSandbox: (podSandboxId, opts) => r('RemovePodSandbox', { podSandboxId }, opts).then(done),
+    podSandboxStatus: (podSandboxId, verbose = false, opts) => r('PodSandboxStatus', { podSandboxId, verbose }, opts),
+    listPodSandbox: (filter, opts) => r('ListPodSandbox', { filter: filter ?? null }, opts).then((x) => x.items),
+    createContainer: (podSandboxId, config, sandboxConfig, opts) =>
+      r('CreateContainer', { podSandboxId, config, sandboxConfig: sandboxConfig ?? null }, opts).then((x) => x.containerId),
+    startContainer: (containerId, opts) => r('StartContainer', { containerId }, opts).then(done),
+    stopContainer: (containerId, timeout, opts) => r('StopContainer', { containerId, timeout }, opts, Math.max(0, timeout) * 1000).then(done),
+    removeContainer: (containerId, opts) => r('RemoveContainer', { containerId }, opts).then(done),
+    listContainers: (filter, opts) => r('ListContainers', { filter: filter ?? null }, opts).then((x) => x.containers),
+    containerStatus: (containerId, verbose = false, opts) => r('ContainerStatus', { containerId, verbose }, opts),
+    updateContainerResources: (containerId, linux, opts) => r('UpdateContainerResources', { containerId, linux }, opts).then(done),
+    reopenContainerLog: (containerId, opts) => r('ReopenContainerLog', { containerId }, opts).then(done),
+    execSync: (containerId, cmd, timeout = 0, opts) => r('ExecSync', { containerId, cmd, timeout }, opts, Math.max(0, timeout) * 1000),
+    containerStats: (containerId, opts) => r('ContainerStats', { containerId }, opts).then((x) => x.stats),
+    listContainerStats: (filter, opts) => r('ListContainerStats', { filter: filter ?? null }, opts).then((x) => x.stats),
+    updateRuntimeConfig: (runtimeConfig, opts) => r('UpdateRuntimeConfig', { runtimeConfig }, opts).then(done),
+  };
+  const image: ImageClient = {
+    listImages: (filter, opts) => i('ListImages', { filter: filter === undefined ? null : { image: spec(filter) } }, opts).then((x) => x.images),
+    imageStatus: (img, verbose = false, opts) => i('ImageStatus', { image: spec(img), verbose }, opts),
+    pullImage: (img, auth, sandboxConfig, opts) =>
+      i('PullImage', { image: spec(img), auth: auth ?? null, sandboxConfig: sandboxConfig ?? null }, opts).then((x) => x.imageRef),
+    removeImage: (img, opts) => i('RemoveImage', { image: spec(img) }, opts).then(done),
+    imageFsInfo: (opts) => i('ImageFsInfo', {}, opts).then((x) => x.imageFilesystems),
+  };
+  return { runtime, image, close };
+}
+
+/** `unix:///p`, `unix:/p`, `unix:p`, `/p` (a socket path) or `host:port` → a grpc-js target. */
+export function normalizeCriEndpoint(endpoint: string): string {
+  if (endpoint.startsWith('/')) return `unix://${endpoint}`;
+  return endpoint;
+}
+
+/**
+ * A client for a CRI runtime at `endpoint` (`unix:///run/containerd/containerd.sock`,
+ * `unix:/path`, or `host:port`). Connects lazily; grpc-js reconnects with backoff when the
+ * runtime restarts, and with `waitForReady` (the default) calls wait for the connection
+ * up to their deadline instead of failing at once.
+ */
+export function createCriClient(endpoint: string, options: CriClientOptions = {}): CriClient {
+  const target = normalizeCriEndpoint(endpoint);
+  const pkg = grpc.loadPackageDefinition(criPackageDefinition()) as any;
+  const channelOptions: grpc.ChannelOptions = {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 5000,
+  };
+  const runtimeStub: grpc.Client = new pkg.runtime.v1.RuntimeService(target, grpc.credentials.createInsecure(), channelOptions);
+  const imageStub: grpc.Client = new pkg.runtime.v1.ImageService(target, grpc.credentials.createInsecure(), {
+    ...channelOptions,
+    channelOverride: runtimeStub.getChannel(),
+  });
+  const defaultDeadline = options.deadlineMs ?? 30_000;
+  const waitForReady = options.waitForReady ?? true;
+  const invoke: Invoke = (service, rpc, request, opts, extraMs = 0) =>
+    new Promise((resolve, reject) => {
+      const method = `${service}/${rpc}`;
+      if (opts?.signal?.aborted) return reject(new CriError('Cancelled', `${method}: aborted`, { method, cause: opts.signal.reason }));
+      const stub = service === 'RuntimeService' ? runtimeStub : imageStub;
+      const deadline = new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadline) + extraMs);
+      const metadata = new grpc.Metadata({ waitForReady });
+      const onAbort = () => call.cancel();
+      const call: grpc.ClientUnaryCall = (stub as any)[rpc](request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
+        opts?.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(fromServiceError(err, method));
+        else resolve(res);
+      });
+      opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  return build(invoke, () => {
+    imageStub.close();
+    runtimeStub.close();
+  });
+}
+
+/**
+ * The same client shape over an impl in this process, without sockets. Requests and
+ * responses go through the protobuf codec, so the impl sees exactly what it would over
+ * gRPC (defaults filled, unknown fields dropped) and errors keep their {@link CriError}
+ * codes. Useful for tests and for a node agent embedding its runtime.
+ */
+export function createInProcessCriClient(impl: CriServiceImpl): CriClient {
+  const defs = { RuntimeService: criServiceDefinition(RUNTIME_SERVICE), ImageService: criServiceDefinition(IMAGE_SERVICE) };
+  const invoke: Invoke = async (service, rpc, request, opts) => {
+    const method = `${service}/${rpc}`;
+    const def = defs[service][rpc]!;
+    const fn = (impl as Record<string, unknown>)[domainMethodName(rpc)];
+    if (typeof fn !== 'function') throw new CriError('Unimplemented', `${method} is not implemented`, { method });
+    if (opts?.signal?.aborted) throw new CriError('Cancelled', `${method}: aborted`, { method });
+    const req = def.requestDeserialize(def.requestSerialize(request as object));
+    try {
+      const res = await (fn as (r: unknown) => Promise<unknown>).call(impl, req);
+      return def.responseDeserialize(def.responseSerialize((res ?? {}) as object));
+    } catch (err) {
+      if (isCriError(err)) throw new CriError(err.code, `${method}: ${err.message}`, { method, cause: err });
+      throw new CriError('Internal', `${method}: ${err instanceof Error ? err.message : String(err)}`, { method, cause: err });
+    }
+  };
+  return build(invoke, () => undefined);
+}

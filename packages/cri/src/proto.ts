@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as protoLoader from '@grpc/proto-loader';
+
+/**
+ * How Bosun decodes CRI messages, everywhere (client, server, in-process):
+ * camelCase field names (`keepCase: false`), enums as their names, int64 as JS numbers
+ * (nanosecond timestamps lose precision below ~256 ns; sizes are exact below 2^53),
+ * every scalar filled with its proto3 default, unset sub-messages as `null`.
+ */
+export const CRI_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/**
+ * Where `api.proto` is: `proto/api.proto` inside the published package (copied there by
+ * the tsup `onSuccess` step), else `proto/cri/api.proto` at the repository root (tests
+ * and `tsx` run from `src/`). Throws when neither exists.
+ */
+export function criProtoPath(): string {
+  const candidates = [new URL('../proto/api.proto', import.meta.url), new URL('../../../proto/cri/api.proto', import.meta.url)];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`@bosun/cri: api.proto not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+}
+
+let cached: protoLoader.PackageDefinition | undefined;
+
+/** The loaded CRI package definition (`runtime.v1.RuntimeService`, `runtime.v1.ImageService`, messages), loaded once. */
+export function criPackageDefinition(): protoLoader.PackageDefinition {
+  cached ??= protoLoader.loadSync(criProtoPath(), CRI_LOADER_OPTIONS);
+  return cached;
+}
+
+/** Fully qualified service names. */
+export const RUNTIME_SERVICE = 'runtime.v1.RuntimeService';
+/** Fully qualified service names. */
+export const IMAGE_SERVICE = 'runtime.v1.ImageService';
+
+/** Service definition (method name → method definition) of one CRI service. */
+export function criServiceDefinition(service: typeof RUNTIME_SERVICE | typeof IMAGE_SERVICE): protoLoader.ServiceDefinition {
+  return criPackageDefinition()[service] as protoLoader.ServiceDefinition;
+}
+
+/** `RunPodSandbox` → `runPodSandbox`: the domain name of a proto RPC. */
+export function domainMethodName(rpc: string): string {
+  return rpc.charAt(0).toLowerCase() + rpc.slice(1);
+}
