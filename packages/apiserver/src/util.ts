@@ -89,12 +89,14 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
   if (v === null) return null;
   if (depth > MAX_DEPTH) throw ApiError.badRequest(`the request body is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
   if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
+    // Appended, not preallocated: a `new Array(n)` is holey, and JSON.stringify (the
+    // store's, on every write) takes a slower path for holey arrays.
+    const out: unknown[] = [];
     const item = s?.item;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       const c = item === undefined && (typeof x === 'string' || typeof x === 'boolean') ? x : copyValue(x, depth + 1, item);
-      out[i] = c === undefined ? null : c;
+      out.push(c === undefined ? null : c);
     }
     if (s !== undefined) checkTypes(out, s);
     return out;

@@ -17,12 +17,13 @@ export const CRI_LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /**
- * Where `api.proto` is: `proto/api.proto` inside the published package (copied there by
- * the tsup `onSuccess` step), else `proto/cri/api.proto` at the repository root (tests
- * and `tsx` run from `src/`). Throws when neither exists.
+ * Where `api.proto` is: `proto/cri/api.proto` at the repository root when running inside
+ * the repository (tests, `tsx`, a local build; the source of truth wins over any copy),
+ * else `proto/api.proto` inside the published package (copied there by the tsup
+ * `onSuccess` step). Throws when neither exists.
  */
 export function criProtoPath(): string {
-  const candidates = [new URL('../proto/api.proto', import.meta.url), new URL('../../../proto/cri/api.proto', import.meta.url)];
+  const candidates = [new URL('../../../proto/cri/api.proto', import.meta.url), new URL('../proto/api.proto', import.meta.url)];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;

@@ -24,29 +24,50 @@ export type CriInput<T> = T extends Buffer
 /** String map (proto `map<string, string>`). */
 export type StringMap = Record<string, string>;
 
+/** CRI enum `Protocol` (runtime.v1), by value name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+/** CRI enum `MountPropagation` (runtime.v1), by value name. */
 export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+/** CRI enum `NamespaceMode` (runtime.v1), by value name. */
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
+/** CRI enum `PodSandboxState` (runtime.v1), by value name. */
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+/** CRI enum `ContainerState` (runtime.v1), by value name. */
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
+/** CRI message `VersionRequest` (runtime.v1). */
 export interface VersionRequest { version: string }
+/** CRI message `VersionResponse` (runtime.v1). */
 export interface VersionResponse { version: string; runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }
 
+/** CRI message `DNSConfig` (runtime.v1). */
 export interface DnsConfig { servers: string[]; searches: string[]; options: string[] }
+/** CRI message `PortMapping` (runtime.v1). */
 export interface PortMapping { protocol: Protocol; containerPort: number; hostPort: number; hostIp: string }
+/** CRI message `Mount` (runtime.v1). */
 export interface Mount { containerPath: string; hostPath: string; readonly: boolean; selinuxRelabel: boolean; propagation: MountPropagation }
+/** CRI message `KeyValue` (runtime.v1). */
 export interface KeyValue { key: string; value: string }
+/** CRI message `Int64Value` (runtime.v1). */
 export interface Int64Value { value: number }
+/** CRI message `UInt64Value` (runtime.v1). */
 export interface UInt64Value { value: number }
+/** CRI message `IDMapping` (runtime.v1). */
 export interface IdMapping { hostId: number; containerId: number; length: number }
+/** CRI message `UserNamespace` (runtime.v1). */
 export interface UserNamespace { mode: NamespaceMode; uids: IdMapping[]; gids: IdMapping[] }
+/** CRI message `NamespaceOption` (runtime.v1). */
 export interface NamespaceOption { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode; targetId: string; usernsOptions: UserNamespace | null }
+/** CRI message `SELinuxOption` (runtime.v1). */
 export interface SeLinuxOption { user: string; role: string; type: string; level: string }
+/** CRI message `SecurityProfile` (runtime.v1). */
 export interface SecurityProfile { profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostRef: string }
+/** CRI message `Capability` (runtime.v1). */
 export interface Capability { addCapabilities: string[]; dropCapabilities: string[]; addAmbientCapabilities: string[] }
+/** CRI message `HugepageLimit` (runtime.v1). */
 export interface HugepageLimit { pageSize: string; limit: number }
 
+/** CRI message `LinuxContainerResources` (runtime.v1). */
 export interface LinuxContainerResources {
   cpuPeriod: number;
   cpuQuota: number;
@@ -60,6 +81,7 @@ export interface LinuxContainerResources {
   memorySwapLimitInBytes: number;
 }
 
+/** CRI message `LinuxSandboxSecurityContext` (runtime.v1). */
 export interface LinuxSandboxSecurityContext {
   namespaceOptions: NamespaceOption | null;
   selinuxOptions: SeLinuxOption | null;
@@ -73,6 +95,7 @@ export interface LinuxSandboxSecurityContext {
   seccompProfilePath: string;
 }
 
+/** CRI message `LinuxPodSandboxConfig` (runtime.v1). */
 export interface LinuxPodSandboxConfig {
   cgroupParent: string;
   securityContext: LinuxSandboxSecurityContext | null;
@@ -81,8 +104,10 @@ export interface LinuxPodSandboxConfig {
   resources: LinuxContainerResources | null;
 }
 
+/** CRI message `PodSandboxMetadata` (runtime.v1). */
 export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt: number }
 
+/** CRI message `PodSandboxConfig` (runtime.v1). */
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata | null;
   hostname: string;
@@ -96,9 +121,12 @@ export interface PodSandboxConfig {
   windows: Record<string, unknown> | null;
 }
 
+/** CRI message `PodIP` (runtime.v1). */
 export interface PodIp { ip: string }
+/** CRI message `PodSandboxNetworkStatus` (runtime.v1). */
 export interface PodSandboxNetworkStatus { ip: string; additionalIps: PodIp[] }
 
+/** CRI message `PodSandboxStatus` (runtime.v1). */
 export interface PodSandboxStatus {
   id: string;
   metadata: PodSandboxMetadata | null;
@@ -111,10 +139,13 @@ export interface PodSandboxStatus {
   runtimeHandler: string;
 }
 
+/** CRI message `PodSandboxStatusResponse` (runtime.v1). */
 export interface PodSandboxStatusResponse { status: PodSandboxStatus | null; info: StringMap }
 
+/** CRI message `PodSandboxFilter` (runtime.v1). */
 export interface PodSandboxFilter { id: string; state: { state: PodSandboxState } | null; labelSelector: StringMap }
 
+/** CRI message `PodSandbox` (runtime.v1). */
 export interface PodSandbox {
   id: string;
   metadata: PodSandboxMetadata | null;
@@ -125,8 +156,10 @@ export interface PodSandbox {
   runtimeHandler: string;
 }
 
+/** CRI message `ImageSpec` (runtime.v1). */
 export interface ImageSpec { image: string; annotations: StringMap }
 
+/** CRI message `LinuxContainerSecurityContext` (runtime.v1). */
 export interface LinuxContainerSecurityContext {
   capabilities: Capability | null;
   privileged: boolean;
@@ -146,10 +179,14 @@ export interface LinuxContainerSecurityContext {
   seccompProfilePath: string;
 }
 
+/** CRI message `LinuxContainerConfig` (runtime.v1). */
 export interface LinuxContainerConfig { resources: LinuxContainerResources | null; securityContext: LinuxContainerSecurityContext | null }
+/** CRI message `ContainerMetadata` (runtime.v1). */
 export interface ContainerMetadata { name: string; attempt: number }
+/** CRI message `Device` (runtime.v1). */
 export interface Device { containerPath: string; hostPath: string; permissions: string }
 
+/** CRI message `ContainerConfig` (runtime.v1). */
 export interface ContainerConfig {
   metadata: ContainerMetadata | null;
   image: ImageSpec | null;
@@ -170,8 +207,10 @@ export interface ContainerConfig {
   windows: Record<string, unknown> | null;
 }
 
+/** CRI message `ContainerFilter` (runtime.v1). */
 export interface ContainerFilter { id: string; state: { state: ContainerState } | null; podSandboxId: string; labelSelector: StringMap }
 
+/** CRI message `Container` (runtime.v1). */
 export interface Container {
   id: string;
   podSandboxId: string;
@@ -184,8 +223,10 @@ export interface Container {
   annotations: StringMap;
 }
 
+/** CRI message `ContainerResources` (runtime.v1). */
 export interface ContainerResources { linux: LinuxContainerResources | null; windows: Record<string, unknown> | null }
 
+/** CRI message `ContainerStatus` (runtime.v1). */
 export interface ContainerStatus {
   id: string;
   metadata: ContainerMetadata | null;
@@ -205,12 +246,17 @@ export interface ContainerStatus {
   resources: ContainerResources | null;
 }
 
+/** CRI message `ContainerStatusResponse` (runtime.v1). */
 export interface ContainerStatusResponse { status: ContainerStatus | null; info: StringMap }
 
+/** CRI message `ExecSyncResponse` (runtime.v1). */
 export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exitCode: number }
 
+/** CRI message `ContainerAttributes` (runtime.v1). */
 export interface ContainerAttributes { id: string; metadata: ContainerMetadata | null; labels: StringMap; annotations: StringMap }
+/** CRI message `CpuUsage` (runtime.v1). */
 export interface CpuUsage { timestamp: number; usageCoreNanoSeconds: UInt64Value | null; usageNanoCores: UInt64Value | null }
+/** CRI message `MemoryUsage` (runtime.v1). */
 export interface MemoryUsage {
   timestamp: number;
   workingSetBytes: UInt64Value | null;
@@ -220,14 +266,21 @@ export interface MemoryUsage {
   pageFaults: UInt64Value | null;
   majorPageFaults: UInt64Value | null;
 }
+/** CRI message `FilesystemUsage` (runtime.v1). */
 export interface FilesystemUsage { timestamp: number; fsId: { mountpoint: string } | null; usedBytes: UInt64Value | null; inodesUsed: UInt64Value | null }
+/** CRI message `ContainerStats` (runtime.v1). */
 export interface ContainerStats { attributes: ContainerAttributes | null; cpu: CpuUsage | null; memory: MemoryUsage | null; writableLayer: FilesystemUsage | null }
+/** CRI message `ContainerStatsFilter` (runtime.v1). */
 export interface ContainerStatsFilter { id: string; podSandboxId: string; labelSelector: StringMap }
 
+/** CRI message `RuntimeCondition` (runtime.v1). */
 export interface RuntimeCondition { type: string; status: boolean; reason: string; message: string }
+/** CRI message `StatusResponse` (runtime.v1). */
 export interface StatusResponse { status: { conditions: RuntimeCondition[] } | null; info: StringMap }
+/** CRI message `RuntimeConfig` (runtime.v1). */
 export interface RuntimeConfig { networkConfig: { podCidr: string } | null }
 
+/** CRI message `Image` (runtime.v1). */
 export interface Image {
   id: string;
   repoTags: string[];
@@ -238,6 +291,7 @@ export interface Image {
   spec: ImageSpec | null;
   pinned: boolean;
 }
+/** CRI message `ImageStatusResponse` (runtime.v1). */
 export interface ImageStatusResponse { image: Image | null; info: StringMap }
 
 /** Registry credentials. Secret: the server adapter never logs them. */
@@ -245,32 +299,59 @@ export interface AuthConfig { username: string; password: string; auth: string; 
 
 // ---- request and response messages of the served RPCs ----
 
+/** CRI message `StatusRequest` (runtime.v1). */
 export interface StatusRequest { verbose: boolean }
+/** CRI message `RunPodSandboxRequest` (runtime.v1). */
 export interface RunPodSandboxRequest { config: PodSandboxConfig | null; runtimeHandler: string }
+/** CRI message `RunPodSandboxResponse` (runtime.v1). */
 export interface RunPodSandboxResponse { podSandboxId: string }
+/** CRI message `StopPodSandboxRequest / RemovePodSandboxRequest` (runtime.v1). */
 export interface PodSandboxIdRequest { podSandboxId: string }
+/** CRI message `PodSandboxStatusRequest` (runtime.v1). */
 export interface PodSandboxStatusRequest { podSandboxId: string; verbose: boolean }
+/** CRI message `ListPodSandboxRequest` (runtime.v1). */
 export interface ListPodSandboxRequest { filter: PodSandboxFilter | null }
+/** CRI message `ListPodSandboxResponse` (runtime.v1). */
 export interface ListPodSandboxResponse { items: PodSandbox[] }
+/** CRI message `CreateContainerRequest` (runtime.v1). */
 export interface CreateContainerRequest { podSandboxId: string; config: ContainerConfig | null; sandboxConfig: PodSandboxConfig | null }
+/** CRI message `CreateContainerResponse` (runtime.v1). */
 export interface CreateContainerResponse { containerId: string }
+/** CRI message `StartContainerRequest, RemoveContainerRequest, ReopenContainerLogRequest, ContainerStatsRequest` (runtime.v1). */
 export interface ContainerIdRequest { containerId: string }
+/** CRI message `StopContainerRequest` (runtime.v1). */
 export interface StopContainerRequest { containerId: string; timeout: number }
+/** CRI message `ListContainersRequest` (runtime.v1). */
 export interface ListContainersRequest { filter: ContainerFilter | null }
+/** CRI message `ListContainersResponse` (runtime.v1). */
 export interface ListContainersResponse { containers: Container[] }
+/** CRI message `ContainerStatusRequest` (runtime.v1). */
 export interface ContainerStatusRequest { containerId: string; verbose: boolean }
+/** CRI message `UpdateContainerResourcesRequest` (runtime.v1). */
 export interface UpdateContainerResourcesRequest { containerId: string; linux: LinuxContainerResources | null; windows: Record<string, unknown> | null; annotations: StringMap }
+/** CRI message `ExecSyncRequest` (runtime.v1). */
 export interface ExecSyncRequest { containerId: string; cmd: string[]; timeout: number }
+/** CRI message `ContainerStatsResponse` (runtime.v1). */
 export interface ContainerStatsResponse { stats: ContainerStats | null }
+/** CRI message `ListContainerStatsRequest` (runtime.v1). */
 export interface ListContainerStatsRequest { filter: ContainerStatsFilter | null }
+/** CRI message `ListContainerStatsResponse` (runtime.v1). */
 export interface ListContainerStatsResponse { stats: ContainerStats[] }
+/** CRI message `UpdateRuntimeConfigRequest` (runtime.v1). */
 export interface UpdateRuntimeConfigRequest { runtimeConfig: RuntimeConfig | null }
+/** CRI message `ListImagesRequest` (runtime.v1). */
 export interface ListImagesRequest { filter: { image: ImageSpec | null } | null }
+/** CRI message `ListImagesResponse` (runtime.v1). */
 export interface ListImagesResponse { images: Image[] }
+/** CRI message `ImageStatusRequest` (runtime.v1). */
 export interface ImageStatusRequest { image: ImageSpec | null; verbose: boolean }
+/** CRI message `PullImageRequest` (runtime.v1). */
 export interface PullImageRequest { image: ImageSpec | null; auth: AuthConfig | null; sandboxConfig: PodSandboxConfig | null }
+/** CRI message `PullImageResponse` (runtime.v1). */
 export interface PullImageResponse { imageRef: string }
+/** CRI message `RemoveImageRequest` (runtime.v1). */
 export interface RemoveImageRequest { image: ImageSpec | null }
+/** CRI message `ImageFsInfoResponse` (runtime.v1). */
 export interface ImageFsInfoResponse { imageFilesystems: FilesystemUsage[] }
 /** The response of RPCs that answer nothing. */
 export type Empty = Record<string, never>;

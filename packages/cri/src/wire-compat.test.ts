@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diffFileShapes, findEmbeddedDescriptor, shapeFile, shapeOfProtoFile } from './descriptor-diff';
-import { criProtoPath } from './proto';
+import { fileURLToPath } from 'node:url';
 
 const CONTAINERD = process.env.BOSUN_CONTAINERD_BINARY ?? '/usr/bin/containerd';
 const present = existsSync(CONTAINERD);
+/** The source of truth, never a packaged copy. */
+const REPO_PROTO = fileURLToPath(new URL('../../../proto/cri/api.proto', import.meta.url));
 
 /**
  * Fields containerd 1.6 declares that Bosun leaves out on purpose. Upstream later reused
@@ -24,7 +26,7 @@ describe('proto/cri/api.proto against the runtime.v1 descriptor embedded in cont
   it.skipIf(!present)(`matches field by field (skipped locally: ${CONTAINERD} not installed)`, () => {
     const embedded = findEmbeddedDescriptor(readFileSync(CONTAINERD), 'runtime.v1', 'api.proto');
     expect(embedded, `no gzipped runtime.v1 FileDescriptorProto found in ${CONTAINERD}`).toBeDefined();
-    const ours = shapeOfProtoFile(criProtoPath(), 'runtime.v1');
+    const ours = shapeOfProtoFile(REPO_PROTO, 'runtime.v1');
     const diff = diffFileShapes(ours, shapeFile(embedded), ALLOWED_MISSING);
     expect(diff.differences, diff.differences.join('\n')).toEqual([]);
     expect(diff.comparedMessages.length).toBeGreaterThan(100);

@@ -18,6 +18,7 @@ export class IpPool {
   private last = 0;
   private cursor = 0;
   private readonly used = new Set<number>();
+  /** The range new addresses come from. */
   cidr = '';
 
   constructor(cidr: string) {

@@ -1,5 +1,5 @@
 import { decodeAll, rfc3339, type autoscaling, type Deployment, type HorizontalPodAutoscaler, type Pod } from '@bosun/api';
-import { applyManifests, type Client } from '@bosun/apiserver';
+import type { Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
 import { events, seed, settle, startHarness, until, type Harness } from '../batch/testing';
 import { addHorizontalPodAutoscalerController, resolveScalingRules, scaleDownLimit, scaleUpLimit } from './hpa';
@@ -44,7 +44,7 @@ async function bench(opts: BenchOptions = {}): Promise<Bench & AsyncDisposable> 
   const [deploy] = decodeAll(seed('002_8cc7607eac0f66d5-02-deployment.yaml')) as Deployment[];
   deploy!.spec!.replicas = opts.replicas ?? 3;
   if (opts.withRequests === false) delete deploy!.spec!.template.spec!.containers[0]!.resources;
-  await applyManifests(client, [deploy!]);
+  await client.create(deploy!);
   const names: string[] = [];
   for (let i = 0; i < (opts.pods ?? opts.replicas ?? 3); i++) {
     const pod = await client.create<Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `nginx-${i}`, namespace: 'default', labels: { app: 'nginx' } }, spec: structuredClone(deploy!.spec!.template.spec!) });
