@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { serveCri } from '@bosun/cri';
 // `@bosun/cri/conformance` resolves under vitest, but the root tsconfig maps only
 // `@bosun/*` to src/index.ts; until it maps the subpath too, import the source directly.
-import { describeCriConformance } from '../../cri/src/conformance';
+import { describeCriConformance } from '@bosun/cri/conformance';
 import { FakeAnnotations } from './annotations';
 import { createFakeRuntime } from './fake-runtime';
 
