@@ -11,7 +11,7 @@ import {
   exampleProfiles,
   exampleRegistry,
 } from '../../../examples/custom-scheduler-plugin/node-cost';
-import { CycleState, NodeInfo, Status, createScheduler, isSchedulerError, type Scheduler } from '../src/index';
+import { CycleState, NodeInfo, Status, createScheduler, isSchedulerError, type ProfileConfig, type Scheduler, type SchedulerErrorCode } from '../src/index';
 import { getPod } from './fixtures';
 
 let env: TestEnv | undefined;
@@ -102,10 +102,10 @@ describe('examples/custom-scheduler-plugin/main.ts, replayed', () => {
     }
   });
 
-  it.each([
+  it.each<[string, Omit<ProfileConfig, 'schedulerName'>, SchedulerErrorCode]>([
     ['bad NodeCost args', { pluginConfig: { NodeCost: { label: '' } }, plugins: { multiPoint: { enabled: [{ name: 'NodeCost' }] } } }, 'InvalidPluginArgs'],
     ['Maintenance enabled at score', { plugins: { score: { enabled: [{ name: 'Maintenance' }] } } }, 'ExtensionPointNotImplemented'],
-  ] as const)('refuses %s at start', async (_what, profile, code) => {
+  ])('refuses %s at start', async (_what, profile, code) => {
     env = await createTestEnv();
     let err: unknown;
     try {
