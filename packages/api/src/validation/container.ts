@@ -13,10 +13,13 @@ import {
   invalidEach,
   IS_NEGATIVE,
   isConfigMapKey,
+  isDns1123LabelMemo,
+  isDns1123SubdomainMemo,
   isEnvVarName,
   isNonNegativeOrAbsent,
   isPortName,
   isPortNum,
+  isQualifiedNameMemo,
   MAX_INT32,
   nonNegative,
   notFound,
@@ -154,7 +157,7 @@ export function validateContainerCommon(c: Record<string, any>, ctx: ContainerCo
 
 function validateContainerCommonInto(c: Record<string, any>, ctx: ContainerContext, path: Path, causes: Causes): void {
   if (typeof c.name !== 'string' || c.name === '') causes.push(has(c.name) && c.name !== '' ? fieldError.typeInvalid(path.child('name'), c.name, 'must be a string') : fieldError.required(path.child('name')));
-  else if (!isDns1123Label(c.name)) causes.push(...invalidEach(path.child('name'), c.name, validateDns1123Label(c.name)));
+  else if (!isDns1123LabelMemo(c.name)) causes.push(...invalidEach(path.child('name'), c.name, validateDns1123Label(c.name)));
   if (typeof c.image !== 'string' || c.image === '') causes.push(fieldError.required(path.child('image')));
   else if (c.image !== c.image.trim()) causes.push(fieldError.invalid(path.child('image'), c.image, 'must not have leading or trailing whitespace'));
   if (has(c.terminationMessagePolicy) && c.terminationMessagePolicy !== 'File' && c.terminationMessagePolicy !== 'FallbackToLogsOnError') {
@@ -226,7 +229,7 @@ function envVarSourceValid(e: Record<string, any>): boolean {
     if (!has(from[k])) continue;
     sources++;
     const ref = obj(from[k]);
-    if (typeof ref.name !== 'string' || !isDns1123Subdomain(ref.name) || typeof ref.key !== 'string' || !isConfigMapKey(ref.key)) return false;
+    if (typeof ref.name !== 'string' || !isDns1123SubdomainMemo(ref.name) || typeof ref.key !== 'string' || !isConfigMapKey(ref.key)) return false;
   }
   return sources === 1 && !(typeof e.value === 'string' && e.value !== '');
 }
@@ -238,7 +241,7 @@ function objectFieldSelectorValid(ref: unknown, supported: readonly string[]): b
   if (has(r.apiVersion) && r.apiVersion !== 'v1') return false;
   if (typeof r.fieldPath !== 'string' || r.fieldPath === '') return false;
   const m = r.fieldPath.endsWith(']') ? SUBSCRIPTED.exec(r.fieldPath) : null;
-  if (m) return isLabelKey(m[1] === 'metadata.annotations' ? m[2].toLowerCase() : m[2]);
+  if (m) return isQualifiedNameMemo(m[1] === 'metadata.annotations' ? m[2].toLowerCase() : m[2]);
   return supported.includes(r.fieldPath);
 }
 
@@ -380,7 +383,7 @@ export function isOvercommitAllowed(name: string): boolean {
 
 /** True exactly when {@link validateContainerResourceName} finds nothing. */
 function isContainerResourceName(name: string): boolean {
-  if (!isLabelKey(name)) return false;
+  if (!isQualifiedNameMemo(name)) return false;
   if (!name.includes('/')) return STANDARD_CONTAINER_RESOURCES.has(name) || isHugePages(name);
   return isNativeResource(name) || !name.startsWith('requests.');
 }

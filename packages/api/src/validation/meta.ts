@@ -5,7 +5,9 @@ import {
   arr,
   invalidEach,
   isDns1035Label,
+  isDns1123LabelMemo,
   isObj,
+  isQualifiedNameMemo,
   labelsValid,
   nonNegativeField,
   obj,
@@ -97,7 +99,7 @@ export function validateObjectMeta(meta: unknown, opts: ObjectMetaValidationOpti
   }
   if (opts.namespaced) {
     if (typeof m.namespace !== 'string' || m.namespace === '') causes.push(fieldError.required(path.child('namespace')));
-    else if (!isDns1123Label(m.namespace)) causes.push(...invalidEach(path.child('namespace'), m.namespace, validateDns1123Label(m.namespace)));
+    else if (!isDns1123LabelMemo(m.namespace)) causes.push(...invalidEach(path.child('namespace'), m.namespace, validateDns1123Label(m.namespace)));
   } else if (m.namespace !== undefined && m.namespace !== null && m.namespace !== '') {
     causes.push(fieldError.forbidden(path.child('namespace'), 'not allowed on this type'));
   }
@@ -119,7 +121,7 @@ function annotationsValid(annotations: unknown): boolean {
   let bound = 0;
   for (const k in annotations) {
     const v = annotations[k];
-    if (typeof v !== 'string' || !isLabelKey(k.toLowerCase())) return false;
+    if (typeof v !== 'string' || !isQualifiedNameMemo(k.toLowerCase())) return false;
     bound += 3 * (k.length + v.length);
   }
   return bound <= TOTAL_ANNOTATION_SIZE_LIMIT || annotationsSize(annotations) <= TOTAL_ANNOTATION_SIZE_LIMIT;
@@ -176,7 +178,7 @@ function validateFinalizers(finalizers: unknown, path: FieldPath): Causes {
   const list = arr(finalizers);
   for (const f of list) {
     if (typeof f !== 'string') causes.push(fieldError.typeInvalid(path, f, 'must be a string'));
-    else if (!isLabelKey(f)) causes.push(...invalidEach(path, f, validateQualifiedName(f)));
+    else if (!isQualifiedNameMemo(f)) causes.push(...invalidEach(path, f, validateQualifiedName(f)));
   }
   if (list.includes('orphan') && list.includes('foregroundDeletion')) {
     causes.push(fieldError.invalid(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));

@@ -8,15 +8,17 @@ import { validateAffinity, validateTolerations, validateTopologySpreadConstraint
 import {
   arr,
   clone,
-  FieldPath,
   fieldError,
+  FieldPath,
   has,
   inclusiveRangeError,
   int,
   intField,
+  INVALID_IP,
   invalidEach,
   ipFamily,
-  INVALID_IP,
+  isDns1123LabelMemo,
+  isDns1123SubdomainMemo,
   isObj,
   labelsValid,
   MAX_INT32,
@@ -95,11 +97,11 @@ export function validatePodSpec(spec: unknown, path: Path = FieldPath.root('spec
   if (nonEmpty(s.topologySpreadConstraints)) causes.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints, path.child('topologySpreadConstraints')));
   for (const k of SUBDOMAIN_NAMED) {
     const v = s[k];
-    if (typeof v === 'string' && v !== '' && !isDns1123Subdomain(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Subdomain(v)));
+    if (typeof v === 'string' && v !== '' && !isDns1123SubdomainMemo(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Subdomain(v)));
   }
   for (const k of LABEL_NAMED) {
     const v = s[k];
-    if (typeof v === 'string' && v !== '' && !isDns1123Label(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Label(v)));
+    if (typeof v === 'string' && v !== '' && !isDns1123LabelMemo(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Label(v)));
   }
   if (has(s.activeDeadlineSeconds)) {
     const n = int(s.activeDeadlineSeconds, path.child('activeDeadlineSeconds'), causes);

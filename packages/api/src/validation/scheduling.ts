@@ -1,7 +1,7 @@
 // The scheduling parts of a pod spec: tolerations, node and pod (anti-)affinity and
 // topology spread constraints, with core/validation's messages.
 import { isLabelKey, isLabelValue, validateDns1123Label, validateDns1123Subdomain, validateLabelValue } from '../selectors/index';
-import { arr, fieldError, has, int, invalidEach, IS_NOT_POSITIVE, obj, validateLabelName, validateLabelSelector, type Causes, type Path } from './util';
+import { arr, fieldError, has, int, invalidEach, IS_NOT_POSITIVE, isLabelValueMemo, isQualifiedNameMemo, obj, validateLabelName, validateLabelSelector, type Causes, type Path } from './util';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -23,7 +23,7 @@ export function validateTolerations(list: unknown, path: Path): Causes {
   for (let i = 0; i < items.length; i++) {
     const t = obj(items[i]);
     const key = typeof t.key === 'string' ? t.key : '';
-    if (key !== '' && !isLabelKey(key)) causes.push(...validateLabelName(key, path.index(i).child('key')));
+    if (key !== '' && !isQualifiedNameMemo(key)) causes.push(...validateLabelName(key, path.index(i).child('key')));
     if (key === '' && t.operator !== 'Exists') {
       causes.push(fieldError.invalid(path.index(i).child('operator'), t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
     }
@@ -34,7 +34,7 @@ export function validateTolerations(list: unknown, path: Path): Causes {
     switch (t.operator ?? '') {
       case 'Equal':
       case '': {
-        if (!isLabelValue(value)) causes.push(fieldError.invalid(path.index(i).child('operator'), value, validateLabelValue(value).join(';')));
+        if (!isLabelValueMemo(value)) causes.push(fieldError.invalid(path.index(i).child('operator'), value, validateLabelValue(value).join(';')));
         break;
       }
       case 'Exists':

@@ -4,7 +4,7 @@
 // a field of the wrong shape produces a cause, never an exception.
 import type { FieldCause } from '../errors';
 import { FieldPath, fieldError, showValue } from '../field';
-import { isLabelKey, isLabelValue, labelSelectorFromObject, validateLabelValue, validateQualifiedName, type Selector } from '../selectors/index';
+import { isDns1123Label, isDns1123Subdomain, isLabelKey, isLabelValue, labelSelectorFromObject, validateLabelValue, validateQualifiedName, type Selector } from '../selectors/index';
 import { tryParseQuantity, type Quantity } from '../quantity/index';
 
 export type Path = FieldPath;
@@ -102,6 +102,38 @@ export function isNonNegativeOrAbsent(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0);
 }
 
+/**
+ * A memo of a pure string predicate. Objects repeat the same strings over and over
+ * (label and annotation keys and values, namespaces, container, volume and scheduler
+ * names, resource names), and a map hit costs a fraction of the regular expression
+ * behind the predicate. Bounded (cleared when full) and only for strings short enough
+ * to be valid, so neither unique nor huge strings can grow it. Not for strings that are
+ * unique by nature (object names): there it would only add a miss.
+ */
+function memo(pred: (s: string) => boolean, maxLength: number): (s: string) => boolean {
+  const cache = new Map<string, boolean>();
+  return (s) => {
+    if (s.length > maxLength) return pred(s);
+    let ok = cache.get(s);
+    if (ok === undefined) {
+      ok = pred(s);
+      if (cache.size >= MEMO_SIZE) cache.clear();
+      cache.set(s, ok);
+    }
+    return ok;
+  };
+}
+const MEMO_SIZE = 2048;
+
+/** {@link isLabelKey} (a qualified name: label and annotation keys, finalizers, resource names), memoized. */
+export const isQualifiedNameMemo = memo(isLabelKey, 253 + 1 + 63);
+/** {@link isLabelValue}, memoized. */
+export const isLabelValueMemo = memo(isLabelValue, 63);
+/** {@link isDns1123Subdomain} for names that repeat across objects (not the objects' own names), memoized. */
+export const isDns1123SubdomainMemo = memo(isDns1123Subdomain, 253);
+/** {@link isDns1123Label} for names that repeat across objects (namespaces, containers, volumes), memoized. */
+export const isDns1123LabelMemo = memo(isDns1123Label, 63);
+
 /** True exactly when {@link validateLabels} finds nothing (absent, or valid keys and values). */
 export function labelsValid(labels: unknown): boolean {
   if (labels === undefined || labels === null) return true;
@@ -110,7 +142,7 @@ export function labelsValid(labels: unknown): boolean {
   // this say "check properly"): validateLabels then reports.
   for (const k in labels) {
     const v = labels[k];
-    if (typeof v !== 'string' || !isLabelKey(k) || !isLabelValue(v)) return false;
+    if (typeof v !== 'string' || !isQualifiedNameMemo(k) || !isLabelValueMemo(v)) return false;
   }
   return true;
 }
@@ -360,7 +392,7 @@ export function quantity(v: unknown, path: Path, causes: Causes): Quantity | und
 /** Kubernetes' ValidateLabelName: the key must be a qualified name; causes on `path`. */
 export function validateLabelName(key: unknown, path: Path): Causes {
   if (typeof key !== 'string') return [fieldError.typeInvalid(path, key, 'must be a string')];
-  if (isLabelKey(key)) return [];
+  if (isQualifiedNameMemo(key)) return [];
   return invalidEach(path, key, validateQualifiedName(key));
 }
 

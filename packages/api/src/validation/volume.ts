@@ -5,7 +5,7 @@ import { POD_VOLUME_SOURCES } from '../defaults/volume-sources';
 import { isDns1123Label, isDns1123Subdomain, validateDns1123Label, validateDns1123Subdomain } from '../selectors/index';
 import { validateFileMode, validateLocalDescendingPath, validateObjectFieldSelector, validateResourceFieldSelector, VOLUME_FIELD_PATHS } from './container';
 import { validatePersistentVolumeClaimSpec } from './storage';
-import { arr, fieldError, has, int, invalidEach, obj, quantity, type Causes, type Path } from './util';
+import { arr, fieldError, has, int, invalidEach, isDns1123LabelMemo, isDns1123SubdomainMemo, obj, quantity, type Causes, type Path } from './util';
 
 /** The hostPath `type` values, as upstream sorts them in messages. */
 export const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
@@ -24,7 +24,7 @@ export function validateVolumes(list: unknown, path: Path): { names: Set<string>
     validateVolumeSource(v, path, i, causes);
     if (typeof v.name !== 'string' || v.name === '') causes.push(fieldError.required(path.index(i).child('name')));
     else {
-      if (!isDns1123Label(v.name)) causes.push(...invalidEach(path.index(i).child('name'), v.name, validateDns1123Label(v.name)));
+      if (!isDns1123LabelMemo(v.name)) causes.push(...invalidEach(path.index(i).child('name'), v.name, validateDns1123Label(v.name)));
       if (names.has(v.name)) causes.push(fieldError.duplicate(path.index(i).child('name'), v.name));
       names.add(v.name);
     }
@@ -71,9 +71,9 @@ function sourceValid(kind: string, s: Record<string, any>): boolean {
     case 'emptyDir':
       return !has(s.sizeLimit);
     case 'configMap':
-      return typeof s.name === 'string' && isDns1123Subdomain(s.name) && fileModeValid(s.defaultMode) && !nonEmpty(s.items);
+      return typeof s.name === 'string' && isDns1123SubdomainMemo(s.name) && fileModeValid(s.defaultMode) && !nonEmpty(s.items);
     case 'secret':
-      return typeof s.secretName === 'string' && isDns1123Subdomain(s.secretName) && fileModeValid(s.defaultMode) && !nonEmpty(s.items);
+      return typeof s.secretName === 'string' && isDns1123SubdomainMemo(s.secretName) && fileModeValid(s.defaultMode) && !nonEmpty(s.items);
     case 'persistentVolumeClaim':
       return typeof s.claimName === 'string' && s.claimName !== '';
     default:
