@@ -15,9 +15,12 @@ import type {
 } from './client';
 import type { ApiServer, ServerWriteOptions } from './server';
 
+const NO_WRITE_OPTIONS: ServerWriteOptions = Object.freeze({ dryRun: false });
+
 function writeOpts(opts: WriteOptions | undefined): ServerWriteOptions {
-  opts?.signal?.throwIfAborted();
-  return { dryRun: opts?.dryRun?.[0] === 'All', fieldManager: opts?.fieldManager };
+  if (!opts) return NO_WRITE_OPTIONS; // the common call, on every write: nothing to allocate
+  opts.signal?.throwIfAborted();
+  return { dryRun: opts.dryRun?.[0] === 'All', fieldManager: opts.fieldManager };
 }
 
 /**

@@ -137,6 +137,7 @@ interface UpdateOutcome {
   deleted: boolean;
 }
 
+const OWNED = Object.freeze({ owned: true });
 const FINALIZER_ORPHAN = 'orphan';
 const FINALIZER_FOREGROUND = 'foregroundDeletion';
 const NAMESPACE_KIND = 'Namespace';
@@ -334,7 +335,7 @@ export class ApiServer {
     // `obj` is this request's private copy and nothing keeps it, so the store may hand it
     // back as the caller's copy instead of parsing one. Not after mutating admission:
     // a plugin may have put values it keeps (a shared label map) into the object.
-    const writeOpts = { owned: this.mutating.length === 0 };
+    const writeOpts = this.mutating.length === 0 ? OWNED : undefined;
     for (let attempt = 1; ; attempt++) {
       const key: StoreKey = { resource: r.storeResource, namespace: r.namespaced ? m.namespace! : '', name: m.name! };
       try {

@@ -16,7 +16,8 @@ export function structureCauses(obj: Record<string, unknown>): FieldCause[] {
  * The structure rules of one kind as a state machine over an object's members, for
  * checking types while walking the object for another reason (`copyIn` does, so a
  * create walks its request once). A value at a state must have every type in `types`;
- * a list's items are at `item`, a mapping's members at `keys.get(key) ?? star`;
+ * a list's items are at `item`, a mapping's member `key` at `named[names.indexOf(key)]`
+ * when listed, else at `star`;
  * undefined means nothing at or below is checked. A walk that finds every value well
  * typed agrees with {@link structureCauses} finding nothing. Built once per kind.
  */
@@ -24,7 +25,9 @@ export interface TypeState {
   /** Bit set of types the value must have (see {@link hasTypes}); 0: any. */
   readonly types: number;
   readonly item: TypeState | undefined;
-  readonly keys: ReadonlyMap<string, TypeState> | undefined;
+  /** Member names with their own state (parallel to `named`); undefined when none. */
+  readonly names: readonly string[] | undefined;
+  readonly named: readonly TypeState[] | undefined;
   readonly star: TypeState | undefined;
 }
 
@@ -81,12 +84,17 @@ function compileState(at: Position[], ids: Map<Node, number>, memo: Map<string, 
   }
   const item = compileState(items, ids, memo);
   const star = compileState(stars, ids, memo);
-  let keys: Map<string, TypeState> | undefined;
+  const names: string[] = [];
+  const states: TypeState[] = [];
   for (const [key, positions] of named) {
     const child = compileState([...positions, ...stars], ids, memo);
-    if (child) (keys ??= new Map()).set(key, child);
+    if (child) {
+      names.push(key);
+      states.push(child);
+    }
   }
-  const state: TypeState | undefined = types === 0 && !item && !star && !keys ? undefined : { types, item, keys, star };
+  const state: TypeState | undefined =
+    types === 0 && !item && !star && names.length === 0 ? undefined : { types, item, names: names.length ? names : undefined, named: names.length ? states : undefined, star };
   memo.set(id, state);
   return state;
 }

@@ -78,16 +78,14 @@ function checkTypes(c: unknown, s: TypeState | undefined): void {
 
 function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown {
   if (typeof v !== 'object') {
-    let c: unknown;
-    if (typeof v === 'string' || typeof v === 'boolean') c = v;
-    else if (typeof v === 'number') c = Number.isFinite(v) ? v + 0 : null; // + 0: -0 becomes 0, as in JSON
-    else if (typeof v === 'bigint') throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
-    else return undefined; // functions, symbols, undefined: dropped as JSON drops them
+    const c = copyPrimitive(v);
     if (s !== undefined) checkTypes(c, s);
     return c;
   }
   if (v === null) return null;
   if (depth > MAX_DEPTH) throw ApiError.badRequest(`the request body is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
+  // Strings, booleans and numbers (most members) are handled in the loops below, without
+  // a call each: this walk runs over every write's body.
   if (Array.isArray(v)) {
     // Appended, not preallocated: a `new Array(n)` is holey, and JSON.stringify (the
     // store's, on every write) takes a slower path for holey arrays.
@@ -95,8 +93,15 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
     const item = s?.item;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const c = item === undefined && (typeof x === 'string' || typeof x === 'boolean') ? x : copyValue(x, depth + 1, item);
-      out.push(c === undefined ? null : c);
+      let c: unknown;
+      if (typeof x === 'string' || typeof x === 'boolean') c = x;
+      else if (typeof x === 'number') c = Number.isFinite(x) ? x + 0 : null;
+      else {
+        out.push(copyValue(x, depth + 1, item) ?? null);
+        continue;
+      }
+      if (item !== undefined) checkTypes(c, item);
+      out.push(c);
     }
     if (s !== undefined) checkTypes(out, s);
     return out;
@@ -106,30 +111,47 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
   const src = v as Record<string, unknown>;
   if (typeof src.toJSON === 'function') return copyValue((src.toJSON as () => unknown)(), depth + 1, s);
   const out: Record<string, unknown> = {};
-  const keys = s?.keys;
-  const star = s?.star;
   // for-in over a plain object visits exactly its own enumerable keys, without the array
   // Object.keys allocates; an own "__proto__" member (JSON.parse makes one) is among them.
   if (plain) {
     for (const k in src) {
       const x = src[k];
-      const ks = keys === undefined ? star : (keys.get(k) ?? star);
-      if (k === '__proto__') setData(out, k, copyValue(x, depth + 1, ks));
-      else if (ks === undefined && (typeof x === 'string' || typeof x === 'boolean')) out[k] = x;
-      else {
-        const c = copyValue(x, depth + 1, ks);
-        if (c !== undefined) out[k] = c;
-      }
+      const ks = s === undefined ? undefined : memberState(s, k);
+      let c: unknown;
+      if (typeof x === 'string' || typeof x === 'boolean') c = x;
+      else if (typeof x === 'number') c = Number.isFinite(x) ? x + 0 : null;
+      else c = copyValue(x, depth + 1, ks);
+      if (c === undefined) continue;
+      if (ks !== undefined && typeof x !== 'object') checkTypes(c, ks);
+      if (k === '__proto__') setData(out, k, c);
+      else out[k] = c;
     }
   } else {
     for (const k of Object.keys(src)) {
-      const c = copyValue(src[k], depth + 1, keys === undefined ? star : (keys.get(k) ?? star));
+      const c = copyValue(src[k], depth + 1, s === undefined ? undefined : memberState(s, k));
       if (k === '__proto__') setData(out, k, c);
       else if (c !== undefined) out[k] = c;
     }
   }
   if (s !== undefined) checkTypes(out, s);
   return out;
+}
+
+/** JSON's view of a value that is not an object: `-0` becomes 0, non-finite numbers null; undefined for what JSON drops. */
+function copyPrimitive(v: unknown): unknown {
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null; // + 0: -0 becomes 0, as in JSON
+  if (typeof v === 'bigint') throw ApiError.badRequest('the request body cannot be serialised as JSON: BigInt values are not JSON');
+  return undefined; // functions, symbols, undefined: dropped as JSON drops them
+}
+
+/** The state of member `k` of a mapping at state `s`. */
+function memberState(s: TypeState, k: string): TypeState | undefined {
+  const names = s.names;
+  if (names === undefined) return s.star;
+  // A few names per state: a scan of (interned) strings beats hashing.
+  for (let i = 0; i < names.length; i++) if (names[i] === k) return s.named![i];
+  return s.star;
 }
 
 /** Sets `out[k] = value` as an own data member (for `__proto__`, which must stay data, not become the prototype); skips undefined. */

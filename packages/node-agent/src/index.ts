@@ -1,1 +1,17 @@
-export {};
+// The node agent (kubelet): registers its Node, heartbeats a Lease, and runs the pods
+// bound to it through a CRI runtime — sandboxes, init and app containers, image pulls,
+// restarts with CrashLoopBackOff, probes, graceful termination and pod status.
+export { createNodeAgent } from './node-agent';
+export type { NodeAgent, NodeAgentOptions } from './node-agent';
+export { NodeAgentError, isNodeAgentError } from './errors';
+export type { NodeAgentErrorCode } from './errors';
+export { createRestartBackoff } from './backoff';
+export type { RestartBackoff, RestartBackoffOptions } from './backoff';
+export { expandVars, containerEnv } from './env';
+export { NODE_LEASE_NAMESPACE, KUBELET_VERSION, DEFAULT_CAPACITY, buildNodeStatus, nodeLabels } from './node-status';
+export type { NodeFacts } from './node-status';
+export { computePodStatus, podPhase } from './pod-status';
+export type { PodObservation, ObservedContainer, WaitingReason, PodStatusInput } from './pod-status';
+export { POD_UID_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, CONTAINER_NAME_LABEL, RESTART_COUNT_ANNOTATION, CONTAINER_ANNOTATIONS, pullPolicyOf } from './pod-worker';
+export { createProbeManager, runProbeAction, resolvePort } from './probes';
+export type { ProbeManager, ProbeKind, ProbeResult, ProbeTarget } from './probes';

@@ -281,7 +281,7 @@ export class MemoryStore implements ObjectStore {
     this.history.append(change);
     const excess = this.history.size - this.historySize;
     if (excess > 0) this.history.forgetThrough(this.history.compacted + excess);
-    for (const w of col.live) w.offer(change);
+    if (col.live.size) for (const w of col.live) w.offer(change);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { defaultImagePullPolicy } from './image';
-import { arr, child, isObj, isZero, setDefault, setDefaultString } from './util';
+import { arr, child, isObj, isZero, setDefault, setDefaultString, unset, unsetString } from './util';
 import { POD_VOLUME_SOURCES } from './volume-sources';
 
 /** Options for {@link defaultPodSpec} and {@link defaultPodTemplate}. */
@@ -31,11 +31,12 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
  */
 export function defaultPodSpec(spec: unknown, opts: PodSpecDefaultOptions = {}): void {
   if (!isObj(spec)) return;
-  setDefaultString(spec, 'dnsPolicy', 'ClusterFirst');
-  if (opts.restartPolicy !== false) setDefaultString(spec, 'restartPolicy', 'Always');
-  setDefault(spec, 'securityContext', {});
-  setDefault(spec, 'terminationGracePeriodSeconds', DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
-  setDefaultString(spec, 'schedulerName', DEFAULT_SCHEDULER_NAME);
+  // Named reads and writes rather than setDefault(obj, key): every pod write runs these.
+  if (unsetString(spec.dnsPolicy)) spec.dnsPolicy = 'ClusterFirst';
+  if (opts.restartPolicy !== false && unsetString(spec.restartPolicy)) spec.restartPolicy = 'Always';
+  if (unset(spec.securityContext)) spec.securityContext = {};
+  if (unset(spec.terminationGracePeriodSeconds)) spec.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+  if (unsetString(spec.schedulerName)) spec.schedulerName = DEFAULT_SCHEDULER_NAME;
   for (const c of arr(spec.containers)) defaultContainer(c);
   for (const c of arr(spec.initContainers)) defaultContainer(c);
   for (const c of arr(spec.ephemeralContainers)) defaultContainer(c);
@@ -69,7 +70,7 @@ export function defaultPod(pod: unknown): void {
     defaultPodSpec(spec);
     for (const c of arr(spec.containers)) if (isObj(c)) defaultRequestsFromLimits(c);
     for (const c of arr(spec.initContainers)) if (isObj(c)) defaultRequestsFromLimits(c);
-    setDefault(spec, 'enableServiceLinks', true);
+    if (unset(spec.enableServiceLinks)) spec.enableServiceLinks = true;
     if (spec.hostNetwork === true) {
       const all = [...arr(spec.containers), ...arr(spec.initContainers)].filter(isObj);
       for (const c of all) {
@@ -77,12 +78,12 @@ export function defaultPod(pod: unknown): void {
       }
     }
     if (!spec.priorityClassName) {
-      setDefault(spec, 'priority', 0);
-      setDefaultString(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+      if (unset(spec.priority)) spec.priority = 0;
+      if (unsetString(spec.preemptionPolicy)) spec.preemptionPolicy = 'PreemptLowerPriority';
     }
   }
   const status = child(pod, 'status');
-  if (status) setDefaultString(status, 'phase', 'Pending');
+  if (status && unsetString(status.phase)) status.phase = 'Pending';
 }
 
 function defaultRequestsFromLimits(c: Record<string, any>): void {
@@ -103,9 +104,9 @@ function defaultRequestsFromLimits(c: Record<string, any>): void {
 export function defaultContainer(c: unknown): void {
   if (!isObj(c)) return;
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultImagePullPolicy(typeof c.image === 'string' ? c.image : '');
-  setDefaultString(c, 'terminationMessagePath', '/dev/termination-log');
-  setDefaultString(c, 'terminationMessagePolicy', 'File');
-  for (const p of arr(c.ports)) if (isObj(p)) setDefaultString(p, 'protocol', 'TCP');
+  if (unsetString(c.terminationMessagePath)) c.terminationMessagePath = '/dev/termination-log';
+  if (unsetString(c.terminationMessagePolicy)) c.terminationMessagePolicy = 'File';
+  for (const p of arr(c.ports)) if (isObj(p) && unsetString(p.protocol)) p.protocol = 'TCP';
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
@@ -128,12 +129,12 @@ export function defaultProbe(probe: unknown): void {
 
 function defaultHttpGet(h: unknown): void {
   if (!isObj(h)) return;
-  setDefaultString(h, 'path', '/');
-  setDefaultString(h, 'scheme', 'HTTP');
+  if (unsetString(h.path)) h.path = '/';
+  if (unsetString(h.scheme)) h.scheme = 'HTTP';
 }
 
 function defaultFieldRef(ref: unknown): void {
-  if (isObj(ref)) setDefaultString(ref, 'apiVersion', 'v1');
+  if (isObj(ref) && unsetString(ref.apiVersion)) ref.apiVersion = 'v1';
 }
 
 /**
@@ -145,9 +146,10 @@ function defaultFieldRef(ref: unknown): void {
 export function defaultVolume(v: unknown): void {
   if (!isObj(v)) return;
   if (!hasVolumeSource(v)) v.emptyDir = {};
-  for (const k of FILE_MODE_SOURCES) {
-    if (isObj(v[k])) setDefault(v[k], 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
-  }
+  if (isObj(v.secret)) setDefault(v.secret, 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
+  if (isObj(v.configMap)) setDefault(v.configMap, 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
+  if (isObj(v.downwardAPI)) setDefault(v.downwardAPI, 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
+  if (isObj(v.projected)) setDefault(v.projected, 'defaultMode', DEFAULT_VOLUME_FILE_MODE);
   if (isObj(v.downwardAPI)) for (const item of arr(v.downwardAPI.items)) if (isObj(item)) defaultFieldRef(item.fieldRef);
   if (isObj(v.projected)) {
     for (const src of arr(v.projected.sources)) {
@@ -162,7 +164,6 @@ export function defaultVolume(v: unknown): void {
   defaultVolumeSourceFields(v);
 }
 
-const FILE_MODE_SOURCES = ['secret', 'configMap', 'downwardAPI', 'projected'];
 const VOLUME_SOURCES = new Set(POD_VOLUME_SOURCES);
 
 /** Whether a volume names a source (a non-null value at one of {@link POD_VOLUME_SOURCES}). */

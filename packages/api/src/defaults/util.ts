@@ -20,12 +20,24 @@ export function child(parent: Record<string, any>, key: string): Record<string, 
 
 /** Sets `obj[key] = value` when the field is absent (undefined or null), as Go's nil checks do. */
 export function setDefault(obj: Record<string, any>, key: string, value: unknown): void {
-  if (obj[key] === undefined || obj[key] === null) obj[key] = value;
+  const v = obj[key];
+  if (v === undefined || v === null) obj[key] = value;
 }
 
 /** Sets `obj[key] = value` when the field is absent or the empty string (Go's `== ""` checks on string enums). */
 export function setDefaultString(obj: Record<string, any>, key: string, value: string): void {
-  if (obj[key] === undefined || obj[key] === null || obj[key] === '') obj[key] = value;
+  const v = obj[key];
+  if (v === undefined || v === null || v === '') obj[key] = value;
+}
+
+/** Whether a field is absent (undefined or null): what {@link setDefault} fills, for defaulters that read the field by name. */
+export function unset(v: unknown): boolean {
+  return v === undefined || v === null;
+}
+
+/** Whether a field is absent or the empty string: what {@link setDefaultString} fills. */
+export function unsetString(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
 }
 
 /** Whether a Go-style int field is unset or zero (the SetDefaults_Probe checks). */

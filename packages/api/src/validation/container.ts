@@ -1,7 +1,7 @@
 // Containers of a pod spec: what core/validation's validateContainerCommon,
 // validateContainers and validateInitContainers check, with upstream's messages.
 import { parseQuantity } from '../quantity/index';
-import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import { validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import {
   arr,
   at,
@@ -47,7 +47,6 @@ export const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'm
 const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
-const PROBE_COUNTS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
 const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
 
 const SUBSCRIPTED = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/;
@@ -458,7 +457,12 @@ export function validateProbe(probe: unknown, path: Path, kind: ProbeKind): Caus
 function validateProbeInto(probe: unknown, parent: Path, name: string | undefined, kind: ProbeKind, causes: Causes): void {
   const p = obj(probe);
   validateHandlerInto(p, parent, name, PROBE_HANDLERS, undefined, causes);
-  for (const k of PROBE_COUNTS) if (!isNonNegativeOrAbsent(p[k])) nonNegative(p[k], at(parent, name).child(k), causes);
+  // Named reads (not p[k] over the names): all present on a defaulted probe.
+  if (!isNonNegativeOrAbsent(p.initialDelaySeconds)) nonNegative(p.initialDelaySeconds, at(parent, name).child('initialDelaySeconds'), causes);
+  if (!isNonNegativeOrAbsent(p.timeoutSeconds)) nonNegative(p.timeoutSeconds, at(parent, name).child('timeoutSeconds'), causes);
+  if (!isNonNegativeOrAbsent(p.periodSeconds)) nonNegative(p.periodSeconds, at(parent, name).child('periodSeconds'), causes);
+  if (!isNonNegativeOrAbsent(p.successThreshold)) nonNegative(p.successThreshold, at(parent, name).child('successThreshold'), causes);
+  if (!isNonNegativeOrAbsent(p.failureThreshold)) nonNegative(p.failureThreshold, at(parent, name).child('failureThreshold'), causes);
   if (kind !== 'readiness' && has(p.successThreshold) && p.successThreshold !== 1) causes.push(fieldError.invalid(at(parent, name).child('successThreshold'), p.successThreshold, 'must be 1'));
   if (has(p.terminationGracePeriodSeconds)) {
     if (kind === 'readiness') causes.push(fieldError.invalid(at(parent, name).child('terminationGracePeriodSeconds'), p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));

@@ -1,6 +1,6 @@
 import type { FieldCause } from '../errors';
 import { FieldPath, fieldError } from '../field';
-import { isDns1123Label, isDns1123Subdomain, isLabelKey, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import { isDns1123Label, isDns1123Subdomain, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import {
   arr,
   invalidEach,

@@ -1,7 +1,7 @@
 // Pods and pod templates: core/validation's ValidatePodSpec, ValidatePodTemplateSpec,
 // ValidatePodCreate and ValidatePodUpdate.
 import type { FieldCause } from '../errors';
-import { isDns1123Label, isDns1123Subdomain, validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
+import { validateDns1123Label, validateDns1123Subdomain, validateQualifiedName } from '../selectors/index';
 import { validatePodSecurityContext, validateContainerCommon, validateContainers, validateInitContainers } from './container';
 import { validateAnnotations } from './meta';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './scheduling';
@@ -34,8 +34,6 @@ import { validateVolumes } from './volume';
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
-const SUBDOMAIN_NAMED = ['serviceAccountName', 'nodeName', 'priorityClassName', 'schedulerName'];
-const LABEL_NAMED = ['hostname', 'subdomain'];
 
 /** A non-empty array (the lists below are skipped entirely when absent or empty). */
 const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
@@ -95,14 +93,13 @@ export function validatePodSpec(spec: unknown, path: Path = FieldPath.root('spec
   if (has(s.affinity)) causes.push(...validateAffinity(s.affinity, path.child('affinity')));
   if (nonEmpty(s.tolerations)) causes.push(...validateTolerations(s.tolerations, path.child('tolerations')));
   if (nonEmpty(s.topologySpreadConstraints)) causes.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints, path.child('topologySpreadConstraints')));
-  for (const k of SUBDOMAIN_NAMED) {
-    const v = s[k];
-    if (typeof v === 'string' && v !== '' && !isDns1123SubdomainMemo(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Subdomain(v)));
-  }
-  for (const k of LABEL_NAMED) {
-    const v = s[k];
-    if (typeof v === 'string' && v !== '' && !isDns1123LabelMemo(v)) causes.push(...invalidEach(path.child(k), v, validateDns1123Label(v)));
-  }
+  // Named reads, not s[k] over a list of names: on every pod, and mostly absent.
+  subdomainField(s.serviceAccountName, path, 'serviceAccountName', causes);
+  subdomainField(s.nodeName, path, 'nodeName', causes);
+  subdomainField(s.priorityClassName, path, 'priorityClassName', causes);
+  subdomainField(s.schedulerName, path, 'schedulerName', causes);
+  labelField(s.hostname, path, 'hostname', causes);
+  labelField(s.subdomain, path, 'subdomain', causes);
   if (has(s.activeDeadlineSeconds)) {
     const n = int(s.activeDeadlineSeconds, path.child('activeDeadlineSeconds'), causes);
     if (n !== undefined && (n < 1 || n > MAX_INT32)) causes.push(fieldError.invalid(path.child('activeDeadlineSeconds'), n, inclusiveRangeError(1, MAX_INT32)));
@@ -135,6 +132,16 @@ function validateHostAliases(list: unknown[], path: Path, causes: Causes): void 
     if (typeof a.ip !== 'string' || !ipFamily(a.ip)) causes.push(fieldError.invalid(p.child('ip'), a.ip ?? '', INVALID_IP));
     for (const h of arr(a.hostnames)) causes.push(...invalidEach(p.child('hostnames'), h, validateDns1123Subdomain(String(h))));
   });
+}
+
+/** An optional DNS-1123 subdomain at `spec.name`. */
+function subdomainField(v: unknown, spec: Path, name: string, causes: Causes): void {
+  if (typeof v === 'string' && v !== '' && !isDns1123SubdomainMemo(v)) causes.push(...invalidEach(spec.child(name), v, validateDns1123Subdomain(v)));
+}
+
+/** An optional DNS-1123 label at `spec.name`. */
+function labelField(v: unknown, spec: Path, name: string, causes: Causes): void {
+  if (typeof v === 'string' && v !== '' && !isDns1123LabelMemo(v)) causes.push(...invalidEach(spec.child(name), v, validateDns1123Label(v)));
 }
 
 /** The restartPolicy of the spec at `spec`. */

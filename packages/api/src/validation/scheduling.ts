@@ -1,6 +1,6 @@
 // The scheduling parts of a pod spec: tolerations, node and pod (anti-)affinity and
 // topology spread constraints, with core/validation's messages.
-import { isLabelKey, isLabelValue, validateDns1123Label, validateDns1123Subdomain, validateLabelValue } from '../selectors/index';
+import { validateDns1123Label, validateDns1123Subdomain, validateLabelValue } from '../selectors/index';
 import { arr, fieldError, has, int, invalidEach, IS_NOT_POSITIVE, isLabelValueMemo, isQualifiedNameMemo, obj, validateLabelName, validateLabelSelector, type Causes, type Path } from './util';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];

@@ -2,7 +2,7 @@
 // sources Bosun's plugins serve (hostPath, emptyDir, secret, configMap, downwardAPI,
 // projected, persistentVolumeClaim, nfs, csi, ephemeral, image).
 import { POD_VOLUME_SOURCES } from '../defaults/volume-sources';
-import { isDns1123Label, isDns1123Subdomain, validateDns1123Label, validateDns1123Subdomain } from '../selectors/index';
+import { validateDns1123Label, validateDns1123Subdomain } from '../selectors/index';
 import { validateFileMode, validateLocalDescendingPath, validateObjectFieldSelector, validateResourceFieldSelector, VOLUME_FIELD_PATHS } from './container';
 import { validatePersistentVolumeClaimSpec } from './storage';
 import { arr, fieldError, has, int, invalidEach, isDns1123LabelMemo, isDns1123SubdomainMemo, obj, quantity, type Causes, type Path } from './util';

@@ -57,4 +57,50 @@ describe('SchedulerCache', () => {
     c.addPod(bound('q', 'n1'));
     expect(s.get('n1')!.pods.length).toBe(1);
   });
+
+  // Regression: updateSnapshot visited every node and rebuilt every list in every cycle
+  // (44% of the CPU at 5000 nodes). It now visits the changed nodes and updates them in
+  // place; these check the lists stay right.
+  it('updates the snapshot incrementally, keeping its lists right as pods, affinity and nodes change', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addNode(node('n2'));
+    const s = new Snapshot();
+    c.updateSnapshot(s);
+    const listed = (xs: readonly { name: string }[]) => xs.map((n) => n.name);
+
+    c.assumePod(bound('p', 'n1'));
+    c.updateSnapshot(s);
+    expect(s.list().find((n) => n.name === 'n1')!.pods.length).toBe(1);
+    expect(s.get('n1')!.requested.milliCPU).toBe(1000);
+
+    const anti = pod('a', { nodeName: 'n2', labels: { app: 'a' }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'a' } }, topologyKey: 'kubernetes.io/hostname' }] } } });
+    c.addPod(anti);
+    c.updateSnapshot(s);
+    expect(listed(s.havePodsWithRequiredAntiAffinity())).toEqual(['n2']);
+    expect(listed(s.havePodsWithAffinity())).toEqual(['n2']);
+    c.removePod(anti);
+    c.updateSnapshot(s);
+    expect(listed(s.havePodsWithRequiredAntiAffinity())).toEqual([]);
+
+    c.addNode(node('n3'));
+    c.forgetPod(bound('p', 'n1'));
+    c.updateSnapshot(s);
+    expect(listed(s.list())).toEqual(['n1', 'n2', 'n3']);
+    expect(s.get('n1')!.pods.length).toBe(0);
+
+    c.updateNode(node('n2'), node('n2', { labels: { zone: 'b' } }));
+    c.removeNode(node('n1'));
+    c.updateSnapshot(s);
+    expect(listed(s.list())).toEqual(['n2', 'n3']);
+    expect(s.get('n2')!.labels.zone).toBe('b');
+
+    // Another snapshot gets a full copy.
+    const fresh = new Snapshot();
+    c.updateSnapshot(fresh);
+    expect(listed(fresh.list())).toEqual(['n2', 'n3']);
+    c.addPod(bound('q', 'n3'));
+    c.updateSnapshot(s);
+    expect(s.get('n3')!.pods.length).toBe(1);
+  });
 });

@@ -1,0 +1,459 @@
+import { isNotFound, type Clock, type Pod, type TimerHandle, type core } from '@bosun/api';
+import type { Client, Logger } from '@bosun/apiserver';
+import type { ContainerConfig, CriClient, CriInput, PodSandboxConfig } from '@bosun/cri';
+import type { RestartBackoff } from './backoff';
+import { containerEnv, expandCommand } from './env';
+import type { ProbeManager } from './probes';
+import { computePodStatus, currentContainer, jsonEqual, type ObservedContainer, type PodObservation, type WaitingReason } from './pod-status';
+
+/** Label on sandboxes and containers naming the pod's uid. */
+export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
+/** Label on sandboxes and containers naming the pod. */
+export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
+/** Label on sandboxes and containers naming the pod's namespace. */
+export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+/** Label on containers naming the container. */
+export const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
+/** Annotation on containers holding their restart count. */
+export const RESTART_COUNT_ANNOTATION = 'io.kubernetes.container.restartCount';
+/**
+ * Pod annotation with per-container CRI annotations, as JSON
+ * (`{"init-1": {"fake.bosun.dev/exit-after": "1s"}}`). Pod annotations themselves go to the
+ * sandbox and so apply to every container; this one targets a single container.
+ */
+export const CONTAINER_ANNOTATIONS = 'bosun.dev/container-annotations';
+
+const TEN_MINUTES = 600_000;
+
+/** What every pod worker shares. */
+export interface PodWorkerContext {
+  client: Client;
+  cri: Pick<CriClient, 'runtime' | 'image'>;
+  clock: Clock;
+  nodeName: string;
+  hostIP: string;
+  runtimeName: string;
+  crashBackoff: RestartBackoff;
+  pullBackoff: RestartBackoff;
+  probes: ProbeManager;
+  logger: Logger;
+  logRoot: string;
+  /** Called once a worker has torn its pod down and can be dropped. */
+  onDone(uid: string): void;
+}
+
+const ms = (ns: number) => Math.floor(ns / 1e6);
+const fmtDuration = (d: number) => (d >= 60_000 ? `${Math.floor(d / 60_000)}m${(d % 60_000) / 1000}s` : `${d / 1000}s`);
+
+/** The sandbox config of a pod; deterministic, so adopting and creating agree. */
+export function sandboxConfig(pod: Pod, attempt: number, logRoot: string): CriInput<PodSandboxConfig> {
+  const m = pod.metadata!;
+  return {
+    metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, attempt },
+    hostname: pod.spec?.hostname ?? m.name!,
+    logDirectory: `${logRoot}/${m.namespace}_${m.name}_${m.uid}`,
+    labels: { ...m.labels, [POD_NAME_LABEL]: m.name!, [POD_NAMESPACE_LABEL]: m.namespace!, [POD_UID_LABEL]: m.uid! },
+    annotations: { ...m.annotations },
+    linux: pod.spec?.hostNetwork ? { securityContext: { namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } } : null,
+  };
+}
+
+function containerAnnotations(pod: Pod, name: string): Record<string, string> {
+  const raw = pod.metadata?.annotations?.[CONTAINER_ANNOTATIONS];
+  if (!raw) return {};
+  try {
+    const all = JSON.parse(raw) as Record<string, Record<string, string>>;
+    return { ...all[name] };
+  } catch {
+    return {};
+  }
+}
+
+/** The container config of `container` at restart count `restartCount`. */
+export function containerConfig(pod: Pod, container: core.Container, restartCount: number): CriInput<ContainerConfig> {
+  const env = containerEnv(container);
+  const { command, args } = expandCommand(container, env);
+  const m = pod.metadata!;
+  return {
+    metadata: { name: container.name, attempt: restartCount },
+    image: { image: container.image ?? '' },
+    command,
+    args,
+    workingDir: container.workingDir ?? '',
+    envs: env,
+    labels: { [CONTAINER_NAME_LABEL]: container.name, [POD_NAME_LABEL]: m.name!, [POD_NAMESPACE_LABEL]: m.namespace!, [POD_UID_LABEL]: m.uid! },
+    annotations: {
+      ...containerAnnotations(pod, container.name),
+      [RESTART_COUNT_ANNOTATION]: String(restartCount),
+      'io.kubernetes.container.terminationMessagePath': container.terminationMessagePath ?? '/dev/termination-log',
+      'io.kubernetes.pod.terminationGracePeriod': String(pod.spec?.terminationGracePeriodSeconds ?? 30),
+    },
+    logPath: `${container.name}/${restartCount}.log`,
+    tty: !!container.tty,
+    stdin: !!container.stdin,
+  };
+}
+
+/** `Always` for `:latest` or untagged images, else `IfNotPresent` (upstream's defaulting). */
+export function pullPolicyOf(container: core.Container): string {
+  if (container.imagePullPolicy) return container.imagePullPolicy;
+  const image = container.image ?? '';
+  const lastPart = image.split('/').pop() ?? '';
+  if (image.includes('@')) return 'IfNotPresent';
+  return !lastPart.includes(':') || lastPart.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+/**
+ * Drives one pod (by uid) toward its spec through CRI, one sync at a time: syncs
+ * requested while one runs collapse into one more run afterwards. Level-triggered: each
+ * sync re-reads the runtime, so the reason for a sync never matters.
+ */
+export class PodWorker {
+  /** Latest pod from the API; undefined once it is gone. */
+  pod: Pod | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: { handle: TimerHandle; at: number } | undefined;
+  private waiting = new Map<string, WaitingReason>();
+  private terminal = false;
+  private done = false;
+  private stopped = false;
+
+  constructor(
+    readonly uid: string,
+    private readonly ctx: PodWorkerContext,
+  ) {}
+
+  /** Requests a sync (coalesced with one in flight). */
+  kick(): void {
+    if (this.done || this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop();
+  }
+
+  /** Resolves when no sync runs. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Stops timers; later kicks are ignored. Does not touch the runtime. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+  }
+
+  private requeueAt(at: number): void {
+    if (this.timer && this.timer.at <= at && this.timer.at >= this.ctx.clock.now()) return;
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer.handle);
+    const handle = this.ctx.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, at - this.ctx.clock.now());
+    this.timer = { handle, at };
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          if (this.stopped) return;
+          this.ctx.logger.warn(`node-agent: sync of pod ${this.describe()} failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.requeueAt(this.ctx.clock.now() + 1000);
+        }
+      } while (this.again && !this.done && !this.stopped);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private describe(): string {
+    const m = this.pod?.metadata;
+    return m ? `${m.namespace}/${m.name}` : this.uid;
+  }
+
+  /** Reads what the runtime holds for this pod. */
+  async observe(): Promise<PodObservation> {
+    const rt = this.ctx.cri.runtime;
+    const sandboxes = (await rt.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: this.uid } })).sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0) || b.createdAt - a.createdAt);
+    const latest = sandboxes[0];
+    let sandbox: PodObservation['sandbox'];
+    if (latest) {
+      const st = await rt.podSandboxStatus(latest.id).catch(() => null);
+      sandbox = { id: latest.id, ready: st?.status?.state === 'SANDBOX_READY', ip: st?.status?.network?.ip ?? '', attempt: latest.metadata?.attempt ?? 0 };
+    }
+    const list = await rt.listContainers({ labelSelector: { [POD_UID_LABEL]: this.uid } });
+    const containers = new Map<string, ObservedContainer[]>();
+    for (const c of list) {
+      const st = (await rt.containerStatus(c.id).catch(() => null))?.status;
+      if (!st) continue;
+      const name = c.labels[CONTAINER_NAME_LABEL] ?? c.metadata?.name ?? '';
+      const entry: ObservedContainer = { status: st, sandboxId: c.podSandboxId, restartCount: Number(st.annotations[RESTART_COUNT_ANNOTATION] ?? c.metadata?.attempt ?? 0) };
+      const arr = containers.get(name) ?? [];
+      arr.push(entry);
+      containers.set(name, arr);
+    }
+    for (const arr of containers.values()) arr.sort((a, b) => b.restartCount - a.restartCount || b.status.createdAt - a.status.createdAt);
+    return { sandbox, containers };
+  }
+
+  private async sync(): Promise<void> {
+    const pod = this.pod;
+    if (!pod) return this.teardown();
+    if (pod.metadata?.deletionTimestamp) return this.terminate(pod);
+    this.waiting = new Map();
+    let obs = await this.observe();
+    const stored = pod.status?.phase;
+    if (stored === 'Succeeded' || stored === 'Failed' || this.terminal) {
+      this.terminal = true;
+      if (obs.sandbox?.ready) await this.ctx.cri.runtime.stopPodSandbox(obs.sandbox.id);
+      this.ctx.probes.retain(this.uid, new Set());
+      return;
+    }
+    if (!obs.sandbox?.ready) {
+      for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
+      const attempt = obs.sandbox ? obs.sandbox.attempt + 1 : 0;
+      await this.ctx.cri.runtime.runPodSandbox(sandboxConfig(pod, attempt, this.ctx.logRoot));
+      obs = await this.observe();
+    }
+    const sandboxId = obs.sandbox!.id;
+    const initState = await this.syncInitContainers(pod, obs, sandboxId);
+    if (initState === 'done') await this.syncAppContainers(pod, obs, sandboxId);
+    obs = await this.observe();
+    this.trackProbes(pod, obs);
+    await this.gcContainers(obs);
+    const status = await this.updateStatus(pod, obs);
+    if (status && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
+      this.terminal = true;
+      this.ctx.probes.retain(this.uid, new Set());
+      await this.ctx.cri.runtime.stopPodSandbox(sandboxId);
+    }
+  }
+
+  private async syncInitContainers(pod: Pod, obs: PodObservation, sandboxId: string): Promise<'done' | 'waiting' | 'failed'> {
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    for (const spec of pod.spec?.initContainers ?? []) {
+      const cur = currentContainer(obs, spec.name);
+      const st = cur?.status.state;
+      if (cur && (st === 'CONTAINER_EXITED' || st === 'CONTAINER_UNKNOWN')) {
+        if (cur.status.exitCode === 0) continue;
+        if (policy === 'Never') return 'failed';
+        await this.restartWithBackoff(pod, spec, obs, sandboxId);
+        return 'waiting';
+      }
+      if (cur) return 'waiting';
+      await this.startContainer(pod, spec, obs, sandboxId);
+      return 'waiting';
+    }
+    return 'done';
+  }
+
+  private async syncAppContainers(pod: Pod, obs: PodObservation, sandboxId: string): Promise<void> {
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    await Promise.all(
+      (pod.spec?.containers ?? []).map(async (spec) => {
+        const cur = currentContainer(obs, spec.name);
+        if (!cur) return this.startContainer(pod, spec, obs, sandboxId);
+        if (cur.status.state === 'CONTAINER_RUNNING') {
+          const failed = this.ctx.probes.failed(cur.status.id);
+          if (!failed) return;
+          this.ctx.logger.warn(`node-agent: container ${spec.name} of pod ${this.describe()} failed its ${failed} probe, will be restarted`);
+          this.ctx.probes.retain(this.uid, new Set([...this.runningIds(obs)].filter((id) => id !== cur.status.id)));
+          await this.ctx.cri.runtime.stopContainer(cur.status.id, grace);
+          this.again = true;
+          return;
+        }
+        if (cur.status.state === 'CONTAINER_CREATED') return;
+        const restart = policy === 'Always' || (policy === 'OnFailure' && cur.status.exitCode !== 0);
+        if (restart) await this.restartWithBackoff(pod, spec, obs, sandboxId);
+      }),
+    );
+  }
+
+  private runningIds(obs: PodObservation): Set<string> {
+    const ids = new Set<string>();
+    for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') ids.add(c.status.id);
+    return ids;
+  }
+
+  /** CrashLoopBackOff: restart now unless the key is still backing off, in which case wake up when it ends. */
+  private async restartWithBackoff(pod: Pod, spec: core.Container, obs: PodObservation, sandboxId: string): Promise<void> {
+    const cur = currentContainer(obs, spec.name)!;
+    const key = `${this.uid}/${spec.name}`;
+    const { startedAt, finishedAt } = cur.status;
+    if (startedAt && finishedAt && ms(finishedAt) - ms(startedAt) >= TEN_MINUTES) this.ctx.crashBackoff.reset(key);
+    const finished = ms(finishedAt || cur.status.createdAt);
+    if (this.ctx.crashBackoff.isInBackoffSince(key, finished)) {
+      const delay = this.ctx.crashBackoff.get(key);
+      const m = pod.metadata!;
+      this.waiting.set(spec.name, { reason: 'CrashLoopBackOff', message: `back-off ${fmtDuration(delay)} restarting failed container=${spec.name} pod=${m.name}_${m.namespace}(${m.uid})` });
+      this.requeueAt(finished + delay);
+      return;
+    }
+    this.ctx.crashBackoff.next(key, finished);
+    await this.startContainer(pod, spec, obs, sandboxId);
+  }
+
+  private async ensureImage(pod: Pod, spec: core.Container): Promise<boolean> {
+    const image = spec.image ?? '';
+    const policy = pullPolicyOf(spec);
+    const present = !!(await this.ctx.cri.image.imageStatus(image)).image;
+    if (policy === 'Never') {
+      if (present) return true;
+      this.waiting.set(spec.name, { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` });
+      this.requeueAt(this.ctx.clock.now() + 10_000);
+      return false;
+    }
+    if (policy === 'IfNotPresent' && present) return true;
+    const key = `${this.uid}/${spec.name}/${image}`;
+    if (this.ctx.pullBackoff.isInBackoffSinceUpdate(key)) {
+      this.waiting.set(spec.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      this.requeueAt(this.ctx.clock.now() + 1000);
+      return false;
+    }
+    try {
+      await this.ctx.cri.image.pullImage(image, undefined, sandboxConfig(pod, 0, this.ctx.logRoot));
+      return true;
+    } catch (err) {
+      this.ctx.pullBackoff.next(key, this.ctx.clock.now());
+      this.waiting.set(spec.name, { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${err instanceof Error ? err.message : String(err)}` });
+      // Look again soon: the next sync within the back-off reports ImagePullBackOff.
+      this.requeueAt(this.ctx.clock.now() + 1000);
+      return false;
+    }
+  }
+
+  private async startContainer(pod: Pod, spec: core.Container, obs: PodObservation, sandboxId: string): Promise<void> {
+    if (!(await this.ensureImage(pod, spec))) return;
+    const latest = obs.containers.get(spec.name)?.[0];
+    const restartCount = latest ? latest.restartCount + 1 : 0;
+    const rt = this.ctx.cri.runtime;
+    const sbConfig = sandboxConfig(pod, obs.sandbox?.attempt ?? 0, this.ctx.logRoot);
+    let id: string;
+    try {
+      id = await rt.createContainer(sandboxId, containerConfig(pod, spec, restartCount), sbConfig);
+    } catch (err) {
+      this.waiting.set(spec.name, { reason: 'CreateContainerError', message: err instanceof Error ? err.message : String(err) });
+      this.requeueAt(this.ctx.clock.now() + 10_000);
+      return;
+    }
+    try {
+      await rt.startContainer(id);
+    } catch (err) {
+      // The runtime records the failed start (StartError); the next sync restarts per policy.
+      this.ctx.logger.warn(`node-agent: starting container ${spec.name} of pod ${this.describe()} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.again = true;
+      return;
+    }
+    const hook = spec.lifecycle?.postStart?.exec?.command;
+    if (hook?.length) {
+      const res = await rt.execSync(id, hook, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => ({ exitCode: -1 }));
+      if (res.exitCode !== 0) {
+        this.ctx.logger.warn(`node-agent: postStart hook of container ${spec.name} of pod ${this.describe()} failed (exit ${res.exitCode}); killing it`);
+        await rt.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        this.again = true;
+      }
+    }
+  }
+
+  private trackProbes(pod: Pod, obs: PodObservation): void {
+    const keep = new Set<string>();
+    const podIP = pod.spec?.hostNetwork ? this.ctx.hostIP : (obs.sandbox?.ip ?? '');
+    for (const spec of pod.spec?.containers ?? []) {
+      const cur = currentContainer(obs, spec.name);
+      if (cur?.status.state !== 'CONTAINER_RUNNING') continue;
+      if (!spec.livenessProbe && !spec.readinessProbe && !spec.startupProbe) continue;
+      keep.add(cur.status.id);
+      this.ctx.probes.ensure({ podUID: this.uid, containerId: cur.status.id, container: spec, podIP, startedAtMs: ms(cur.status.startedAt) });
+    }
+    this.ctx.probes.retain(this.uid, keep);
+  }
+
+  /** Keeps the newest two containers of each name (the current one and the one `lastState` shows). */
+  private async gcContainers(obs: PodObservation): Promise<void> {
+    for (const arr of obs.containers.values())
+      for (const c of arr.slice(2)) if (c.status.state === 'CONTAINER_EXITED') await this.ctx.cri.runtime.removeContainer(c.status.id);
+  }
+
+  private async updateStatus(pod: Pod, obs: PodObservation): Promise<core.PodStatus | undefined> {
+    const { client, clock } = this.ctx;
+    let current = pod;
+    for (let i = 0; i < 5; i++) {
+      const status = computePodStatus({ pod: current, observation: obs, waiting: this.waiting, probes: this.ctx.probes, hostIP: this.ctx.hostIP, runtimeName: this.ctx.runtimeName, now: clock.now() });
+      if (jsonEqual(status, current.status)) return status;
+      try {
+        const updated = await client.updateStatus({ ...current, status });
+        if (this.pod?.metadata?.uid === updated.metadata?.uid && !this.pod?.metadata?.deletionTimestamp) this.pod = updated;
+        return status;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        if ((err as { code?: number }).code !== 409) throw err;
+        current = await client.get('v1', 'Pod', pod.metadata!.namespace!, pod.metadata!.name!);
+        if (current.metadata?.uid !== this.uid) return undefined;
+      }
+    }
+    this.again = true;
+    return undefined;
+  }
+
+  /** Graceful termination: preStop hooks, StopContainer with the remaining grace, sandbox stop and removal, then the delete is confirmed. */
+  private async terminate(pod: Pod): Promise<void> {
+    const { clock, cri } = this.ctx;
+    const m = pod.metadata!;
+    const deadline = Date.parse(m.deletionTimestamp!);
+    const grace = Math.max(0, Math.min(m.deletionGracePeriodSeconds ?? Infinity, Math.ceil((deadline - clock.now()) / 1000)));
+    const obs = await this.observe();
+    this.ctx.probes.retain(this.uid, new Set());
+    const specs = new Map([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => [c.name, c] as const));
+    const live: ObservedContainer[] = [];
+    for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING' || c.status.state === 'CONTAINER_CREATED') live.push(c);
+    await Promise.all(
+      live.map(async (c) => {
+        const start = clock.now();
+        const preStop = specs.get(c.status.metadata?.name ?? '')?.lifecycle?.preStop?.exec?.command;
+        if (preStop?.length && c.status.state === 'CONTAINER_RUNNING' && grace > 0) await cri.runtime.execSync(c.status.id, preStop, grace).catch(() => undefined);
+        const left = Math.max(0, grace - Math.floor((clock.now() - start) / 1000));
+        await cri.runtime.stopContainer(c.status.id, left);
+      }),
+    );
+    await this.removeSandboxes();
+    try {
+      await this.ctx.client.delete('v1', 'Pod', m.namespace!, m.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+    } catch (err) {
+      if (!isNotFound(err) && (err as { code?: number }).code !== 409) throw err;
+    }
+    this.finish();
+  }
+
+  /** The pod is gone from the API: everything it had in the runtime goes too. */
+  private async teardown(): Promise<void> {
+    this.ctx.probes.retain(this.uid, new Set());
+    const obs = await this.observe();
+    for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
+    await this.removeSandboxes();
+    this.finish();
+  }
+
+  private async removeSandboxes(): Promise<void> {
+    const rt = this.ctx.cri.runtime;
+    for (const sb of await rt.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: this.uid } })) {
+      await rt.stopPodSandbox(sb.id);
+      await rt.removePodSandbox(sb.id);
+    }
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.stop();
+    this.ctx.crashBackoff.resetPrefix(`${this.uid}/`);
+    this.ctx.pullBackoff.resetPrefix(`${this.uid}/`);
+    this.ctx.onDone(this.uid);
+  }
+}
