@@ -18,6 +18,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> 
   store: () => import('./store.bench'),
   apiserver: () => import('./apiserver.bench'),
   controllers: () => import('./controllers.bench'),
+  scheduler: () => import('./scheduler.bench'),
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

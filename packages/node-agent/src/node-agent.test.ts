@@ -295,7 +295,7 @@ describe('termination', () => {
     await h.until('Running', async () => (await h.get('graceful')).status?.phase === 'Running');
     await h.env.client.delete('v1', 'Pod', 'default', 'graceful');
     await h.advance(3_000);
-    expect((await h.get('graceful')).metadata.deletionTimestamp).toBeTruthy();
+    expect((await h.get('graceful')).metadata?.deletionTimestamp).toBeTruthy();
     expect(h.runtime.counts().running).toBe(1);
     await h.until('gone', async () => !(await h.env.client.list('v1', 'Pod', { namespace: 'default' })).items.length, 4_000);
     expect(h.runtime.counts()).toMatchObject({ sandboxes: 0, containers: 0, running: 0 });

@@ -74,20 +74,24 @@ export function fitsRequest(req: Resource, node: NodeInfo, ignored: ReadonlySet<
   if (node.pods.length + 1 > alloc.allowedPodNumber) {
     out.push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: node.pods.length, capacity: alloc.allowedPodNumber, unresolvable: false });
   }
-  const check = (name: string, want: number) => {
-    if (want <= 0) return;
-    const used = node.requested.get(name);
-    const cap = alloc.get(name);
-    if (want > cap - used) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: want, used, capacity: cap, unresolvable: want > cap });
-  };
-  check(CPU, req.milliCPU);
-  check(MEMORY, req.memory);
-  check(EPHEMERAL_STORAGE, req.ephemeralStorage);
+  checkResource(out, node, CPU, req.milliCPU);
+  checkResource(out, node, MEMORY, req.memory);
+  checkResource(out, node, EPHEMERAL_STORAGE, req.ephemeralStorage);
   for (const [name, want] of req.scalar) {
     if (isExtendedResourceName(name) && (ignored.has(name) || ignoredGroups.has(name.split('/')[0]))) continue;
-    check(name, want);
+    checkResource(out, node, name, want);
   }
   return out;
+}
+
+// A module function, not a closure made per call: fitsRequest runs for every node of
+// every cycle, and a per-call closure (named by esbuild's keepNames under tsx) cost 11%
+// of the scheduling CPU at 5000 nodes.
+function checkResource(out: InsufficientResource[], node: NodeInfo, name: string, want: number): void {
+  if (want <= 0) return;
+  const used = node.requested.get(name);
+  const cap = node.allocatable.get(name);
+  if (want > cap - used) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: want, used, capacity: cap, unresolvable: want > cap });
 }
 
 const mostRequestedScore = (requested: number, capacity: number) => (capacity === 0 ? 0 : Math.trunc((Math.min(requested, capacity) * MAX_NODE_SCORE) / capacity));
