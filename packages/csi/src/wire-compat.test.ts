@@ -46,7 +46,8 @@ const enums: [string, string, number][] = [
   ['NodeServiceCapability.RPC.Type', 'STAGE_UNSTAGE_VOLUME', 1],
 ];
 
-type Desc = { type: { field: { name: string; number: number; type: string }[]; enumType: { name: string; value: { name: string; number: number }[] }[] } };
+type Msg = { name?: string; field: { name: string; number: number; type: string }[]; nestedType: Msg[]; enumType: { name: string; value: { name: string; number: number }[] }[] };
+type Desc = { type: Msg };
 // keepCase: the descriptor keeps the proto's own (upstream snake_case) field names.
 const raw = protoLoader.loadSync(csiProtoPath(), { keepCase: true });
 const def = (name: string) => raw[`csi.v1.${name}`] as unknown as Desc;
@@ -58,8 +59,11 @@ describe('proto/csi/csi.proto is wire-compatible with CSI v1', () => {
   });
 
   it.each(enums)('%s.%s is %i', (e, name, number) => {
-    const owner = e.slice(0, e.lastIndexOf('.'));
-    const en = def(owner).type.enumType.find((x) => x.name === e.slice(e.lastIndexOf('.') + 1));
+    const [top, ...path] = e.split('.');
+    const enumName = path.pop()!;
+    let msg = def(top!).type;
+    for (const nested of path) msg = msg.nestedType.find((x) => x.name === nested)!;
+    const en = msg.enumType.find((x) => x.name === enumName);
     expect(en?.value.find((v) => v.name === name)?.number).toBe(number);
   });
 

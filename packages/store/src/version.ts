@@ -11,11 +11,14 @@ export const NO_LABELS: Labels = Object.freeze({});
 /**
  * One immutable state of one object: the JSON text written at revision `rev`, the
  * labels and uid (kept beside the text so label selectors and preconditions never
- * parse it) and, made on first need, a deep-frozen parsed copy shared by watch events
- * and field selectors (kept as long as the version is: the live object or the history).
+ * parse it) and, made on first need, a deep-frozen parsed copy shared by watch events,
+ * field selectors and repeated reads (kept as long as the version is: the live object
+ * or the history).
  */
 export class Version {
   private parsed: KubeObject | undefined;
+  /** Copies handed out by parsing the text (see {@link copy}). */
+  private parses = 0;
 
   constructor(
     readonly rev: number,
@@ -30,9 +33,16 @@ export class Version {
     return (this.parsed ??= deepFreeze(JSON.parse(this.json) as KubeObject));
   }
 
-  /** A fresh mutable copy for a caller: cloned from the frozen copy when there is one (faster), else parsed. */
+  /**
+   * A fresh mutable copy for a caller: cloned from the frozen copy when there is one
+   * (about twice as fast as parsing), else parsed. A version read a second time gets
+   * its frozen copy then, so the reads after that clone: objects read once cost no
+   * memory beyond their text, objects read again (repeated lists and gets) read fast.
+   */
   copy<T>(): T {
-    return (this.parsed ? cloneJson(this.parsed) : JSON.parse(this.json)) as T;
+    if (this.parsed) return cloneJson(this.parsed) as T;
+    if (this.parses++ === 0) return JSON.parse(this.json) as T;
+    return cloneJson(this.frozen()) as T;
   }
 }
 

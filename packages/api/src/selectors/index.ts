@@ -25,3 +25,4 @@ export type { FieldSelector, FieldRequirement } from './field-selector';
 export { compileFieldGetter, fieldValue } from './field-value';
 export type { FieldGetter } from './field-value';
 export { supportedFieldSelectors, defaultFieldSelectors, fieldsSupportedBy, validateFieldSelector } from './supported-fields';
+export { toleratesTaint, findUntoleratedTaint } from './tolerations';

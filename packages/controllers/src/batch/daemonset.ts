@@ -1,5 +1,5 @@
 // The DaemonSet controller: one pod per eligible node.
-import { compileNodeSelector, controllerRef, keyOf, type core, type DaemonSet, type Node, type Pod } from '@bosun/api';
+import { compileNodeSelector, controllerRef, toleratesTaint, keyOf, type core, type DaemonSet, type Node, type Pod } from '@bosun/api';
 import { Action, Controller, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import { Expectations, asKube, compileSelector, deleteIgnoringNotFound, hashOf, isPodReady, isTerminating, scaledValue, writeStatus } from './util';
 
@@ -38,14 +38,6 @@ export function daemonPodTolerations(hostNetwork: boolean): Toleration[] {
   return t;
 }
 
-/** Whether `tol` tolerates `taint` (core/v1 `Toleration.ToleratesTaint`). */
-export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  if (!tol.key && tol.operator !== 'Exists') return false;
-  if (tol.operator === 'Exists') return true;
-  return (tol.value ?? '') === (taint.value ?? '');
-}
 
 function mergeTolerations(base: readonly Toleration[], extra: readonly Toleration[]): Toleration[] {
   const out = [...base];

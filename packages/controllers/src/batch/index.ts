@@ -38,7 +38,6 @@ export {
   daemonPodForNode,
   daemonPodNode,
   nodeShouldNotRunReason,
-  toleratesTaint,
   DAEMONSET_REVISION_HASH_LABEL,
   DAEMONSET_TEMPLATE_GENERATION_LABEL,
 } from './daemonset';

@@ -4,7 +4,7 @@
 import { isConflict, isNotFound, rfc3339, type core, type Node, type Pod } from '@bosun/api';
 import type { ApiObject, Client } from '@bosun/apiserver';
 import { Action, Controller, NODE_NAME_INDEX, type Manager, type Predicate, type Reconcile } from '@bosun/controller-runtime';
-import { toleratesTaint } from '../batch/index';
+import { toleratesTaint } from '@bosun/api';
 
 type Taint = core.Taint;
 type Toleration = core.Toleration;

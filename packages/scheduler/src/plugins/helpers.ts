@@ -21,33 +21,8 @@ export function defaultNormalizeScore(scores: NodeScore[], reverse = false, maxP
   }
 }
 
-/**
- * Whether a toleration tolerates a taint, as upstream's `Toleration.ToleratesTaint`: an
- * empty effect matches every effect, an empty key (with Exists) every key; `Exists`
- * ignores the value, `Equal` (or no operator) compares it.
- */
-export function toleratesTaint(t: core.Toleration, taint: core.Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** The first taint passing `filter` that no toleration tolerates. */
-export function findUntoleratedTaint(taints: readonly core.Taint[], tolerations: readonly core.Toleration[], filter: (t: core.Taint) => boolean): core.Taint | undefined {
-  for (const taint of taints) {
-    if (!filter(taint)) continue;
-    if (!tolerations.some((t) => toleratesTaint(t, taint))) return taint;
-  }
-  return undefined;
-}
+// One shared definition of toleration matching (also used by controllers).
+export { toleratesTaint, findUntoleratedTaint } from '@bosun/api';
 
 /** `namespace/name` of a pod, for messages. */
 export function podName(pod: Pod): string {
