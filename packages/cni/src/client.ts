@@ -1,17 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
+import { createServiceClients, errorMessage, invokeUnary, pluginChannelOptions, type PluginCallOptions } from '@bosun/grpc-plugin';
 import { CniError, fromCniServiceError, isCniError } from './errors';
-import { normalizeEndpoint } from './grpc-socket';
-import { cniPackageDefinition, cniServiceDefinition } from './proto';
+import { cniPackageDefinition, cniServiceDefinition, NETWORK_SERVICE } from './proto';
 import { normalizeRuntimeConfig } from './result';
 import type { CniAttachment, CniPlugin, CniResult, CniRuntimeConfigInput, CniVersionInfo } from './types';
 
-/** Per-call options. */
-export interface CniCallOptions {
-  /** Deadline of this call in milliseconds; overrides the client default. */
-  deadlineMs?: number;
-  /** Aborting cancels the call (it then rejects with `Cancelled`). */
-  signal?: AbortSignal;
-}
+/** Per-call options: `deadlineMs` overrides the client default; aborting `signal` cancels the call (it then rejects with `Cancelled`). */
+export interface CniCallOptions extends PluginCallOptions {}
 
 /** Options of {@link createCniClient}. */
 export interface CniClientOptions {
@@ -70,26 +64,23 @@ function build(invoke: Invoke, close: () => void): CniClient {
  * restarts, and calls wait for the connection up to their deadline (`waitForReady`).
  */
 export function createCniClient(endpoint: string, options: CniClientOptions = {}): CniClient {
-  const pkg = grpc.loadPackageDefinition(cniPackageDefinition()) as any;
-  const stub: grpc.Client = new pkg.bosun.cni.v1.Network(normalizeEndpoint(endpoint), grpc.credentials.createInsecure(), {
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 5000,
-  });
+  const { clients, close } = createServiceClients(
+    cniPackageDefinition(),
+    endpoint,
+    { Network: NETWORK_SERVICE },
+    pluginChannelOptions({ maxReconnectBackoffMs: options.maxReconnectBackoffMs }),
+  );
   const defaultDeadline = options.deadlineMs ?? 10_000;
   const waitForReady = options.waitForReady ?? true;
   const invoke: Invoke = (rpc, request, opts) =>
-    new Promise((resolve, reject) => {
-      if (opts?.signal?.aborted) return reject(new CniError('Cancelled', `${rpc}: aborted`, { operation: rpc, cause: opts.signal.reason }));
-      const deadline = new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadline));
-      const onAbort = () => call.cancel();
-      const call: grpc.ClientUnaryCall = (stub as any)[rpc](request, new grpc.Metadata({ waitForReady }), { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
-        opts?.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(fromCniServiceError(err, rpc));
-        else resolve(res);
-      });
-      opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    invokeUnary(clients.Network, rpc, request, {
+      timeoutMs: opts?.deadlineMs ?? defaultDeadline,
+      waitForReady,
+      signal: opts?.signal,
+      toError: (err) => fromCniServiceError(err, rpc),
+      abortedError: (reason) => new CniError('Cancelled', `${rpc}: aborted`, { operation: rpc, cause: reason }),
     });
-  return build(invoke, () => stub.close());
+  return build(invoke, close);
 }
 
 const DOMAIN: Record<string, keyof CniPlugin> = { Add: 'add', Del: 'del', Check: 'check', Version: 'version', Status: 'status', GC: 'gc' };
@@ -121,7 +112,7 @@ export function createInProcessCniClient(impl: CniPlugin): CniClient {
       return m.responseDeserialize(m.responseSerialize(res));
     } catch (err) {
       if (isCniError(err)) throw new CniError(err.code, `${rpc}: ${err.message}`, { operation: rpc, cause: err, details: err.details, cniCode: err.cniCode });
-      throw new CniError('Internal', `${rpc}: ${err instanceof Error ? err.message : String(err)}`, { operation: rpc, cause: err });
+      throw new CniError('Internal', `${rpc}: ${errorMessage(err)}`, { operation: rpc, cause: err });
     }
   };
   return build(invoke, () => undefined);

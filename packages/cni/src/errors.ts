@@ -1,3 +1,4 @@
+import { errorMessage, readServiceError } from '@bosun/grpc-plugin';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 
 /**
@@ -152,7 +153,7 @@ export function toCniServiceError(err: unknown): { code: GrpcStatus; details: st
     return { code: err.grpcCode, details: err.message, metadata };
   }
   metadata.set(CNI_CODE_METADATA, '999');
-  return { code: GrpcStatus.INTERNAL, details: err instanceof Error ? err.message : String(err), metadata };
+  return { code: GrpcStatus.INTERNAL, details: errorMessage(err), metadata };
 }
 
 /**
@@ -162,14 +163,14 @@ export function toCniServiceError(err: unknown): { code: GrpcStatus; details: st
  */
 export function fromCniServiceError(err: unknown, operation: string): CniError {
   if (isCniError(err)) return err;
-  const e = err as { code?: number; details?: string; message?: string; metadata?: Metadata };
-  const text = e?.details || e?.message || String(err);
+  const e = err as { metadata?: Metadata } | null | undefined;
+  const { code: status, text } = readServiceError(err);
   const sent = e?.metadata instanceof Metadata ? e.metadata.get(CNI_CODE_METADATA)[0] : undefined;
   const details = e?.metadata instanceof Metadata ? e.metadata.get(CNI_DETAILS_METADATA)[0]?.toString() : undefined;
   if (sent !== undefined) {
     const n = Number(sent.toString());
     return new CniError(cniCodeFromNumber(n), `${operation}: ${text}`, { cause: err, operation, details, cniCode: n });
   }
-  const code = (typeof e?.code === 'number' && FROM_GRPC[e.code]) || 'Internal';
+  const code = (status !== undefined && FROM_GRPC[status]) || 'Internal';
   return new CniError(code, `${operation}: ${text}`, { cause: err, operation });
 }

@@ -1,19 +1,13 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
+import { findProtoFile, lazyPackageDefinition, PLUGIN_LOADER_OPTIONS } from '@bosun/grpc-plugin';
+import type * as protoLoader from '@grpc/proto-loader';
 
 /**
  * How Bosun decodes network contract messages, on both sides: camelCase fields, int64 as
  * JS numbers (bandwidth rates fit below 2^53), proto3 defaults filled in, unset
- * sub-messages as `null`, and unset `optional` fields (`IPConfig.interface`) absent.
+ * sub-messages as `null`, and unset `optional` fields (`IPConfig.interface`) absent: the
+ * shared `PLUGIN_LOADER_OPTIONS` of `@bosun/grpc-plugin` with `oneofs: false`.
  */
-export const CNI_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: false,
-};
+export const CNI_LOADER_OPTIONS: protoLoader.Options = { ...PLUGIN_LOADER_OPTIONS, oneofs: false };
 
 /** Fully qualified name of the gRPC service. */
 export const NETWORK_SERVICE = 'bosun.cni.v1.Network';
@@ -24,20 +18,14 @@ export const NETWORK_SERVICE = 'bosun.cni.v1.Network';
  * `onSuccess`). Throws when neither exists.
  */
 export function cniProtoPath(): string {
-  const candidates = [new URL('../../../proto/cni/cni.proto', import.meta.url), new URL('../proto/cni.proto', import.meta.url)];
-  for (const url of candidates) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`@bosun/cni: cni.proto not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+  return findProtoFile([new URL('../../../proto/cni/cni.proto', import.meta.url), new URL('../proto/cni.proto', import.meta.url)], '@bosun/cni: cni.proto');
 }
 
-let cached: protoLoader.PackageDefinition | undefined;
+const loadCni = lazyPackageDefinition(cniProtoPath, CNI_LOADER_OPTIONS);
 
 /** The loaded package definition (`bosun.cni.v1.Network` and its messages), loaded once. */
 export function cniPackageDefinition(): protoLoader.PackageDefinition {
-  cached ??= protoLoader.loadSync(cniProtoPath(), CNI_LOADER_OPTIONS);
-  return cached;
+  return loadCni();
 }
 
 /** Method name → definition of the Network service. */

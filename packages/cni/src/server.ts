@@ -1,6 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
+import { serveUnix, unaryHandler, type UnixServerHandle } from '@bosun/grpc-plugin';
+import type * as grpc from '@grpc/grpc-js';
 import { CniError, isCniError, toCniServiceError } from './errors';
-import { serveOnUnixSocket, type UnixSocketServerHandle } from './grpc-socket';
 import { cniServiceDefinition } from './proto';
 import { emptyRuntimeConfig } from './result';
 import type { CniPlugin, CniRuntimeConfig } from './types';
@@ -52,26 +52,24 @@ export function addCniToServer(server: grpc.Server, impl: CniPlugin, opts: AddCn
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const rpc of Object.keys(def)) {
     const route = ROUTES[rpc];
-    handlers[rpc] = (call: grpc.ServerUnaryCall<Wire, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const started = performance.now();
-      const cfg = call.request?.config as Partial<CniRuntimeConfig> | null | undefined;
-      const who = { operation: rpc, containerId: cfg?.containerId, ifname: cfg?.ifname };
-      const result =
-        route && typeof impl[route.method] === 'function'
-          ? Promise.resolve().then(() => route.call(impl, call.request ?? {}))
-          : Promise.reject(new CniError('Unimplemented', `${rpc} is not implemented by ${opts.name ?? 'this network plugin'}`));
-      result.then(
-        (res) => {
-          opts.log?.({ level: 'debug', ...who, durationMs: performance.now() - started });
-          callback(null, res ?? {});
+    handlers[rpc] = unaryHandler(
+      (request: Wire | null) => {
+        if (!route || typeof impl[route.method] !== 'function') throw new CniError('Unimplemented', `${rpc} is not implemented by ${opts.name ?? 'this network plugin'}`);
+        return route.call(impl, request ?? {});
+      },
+      {
+        toStatus: toCniServiceError,
+        onDone: (o) => {
+          const cfg = o.request?.config as Partial<CniRuntimeConfig> | null | undefined;
+          const who = { operation: rpc, containerId: cfg?.containerId, ifname: cfg?.ifname };
+          opts.log?.(
+            o.ok
+              ? { level: 'debug', ...who, durationMs: o.durationMs }
+              : { level: 'error', ...who, cniCode: isCniError(o.error) ? o.error.cniCode : 999, message: o.status.details, durationMs: o.durationMs },
+          );
         },
-        (err: unknown) => {
-          const se = toCniServiceError(err);
-          opts.log?.({ level: 'error', ...who, cniCode: isCniError(err) ? err.cniCode : 999, message: se.details, durationMs: performance.now() - started });
-          callback(se);
-        },
-      );
-    };
+      },
+    );
   }
   server.addService(def as unknown as grpc.ServiceDefinition, handlers);
 }
@@ -83,7 +81,7 @@ export interface ServeCniOptions extends AddCniOptions {
 }
 
 /** A running network plugin server. */
-export type CniServerHandle = UnixSocketServerHandle;
+export type CniServerHandle = UnixServerHandle;
 
 /**
  * Serves a network plugin on a unix socket readable and writable by the owner only (0600,
@@ -91,5 +89,5 @@ export type CniServerHandle = UnixSocketServerHandle;
  * ready for {@link createCniClient}.
  */
 export function serveCni(impl: CniPlugin, opts: ServeCniOptions): Promise<CniServerHandle> {
-  return serveOnUnixSocket((server) => addCniToServer(server, impl, opts), opts.socketPath);
+  return serveUnix((server) => addCniToServer(server, impl, opts), { socketPath: opts.socketPath });
 }

@@ -1,6 +1,14 @@
-import * as grpc from '@grpc/grpc-js';
+import {
+  createServiceClients,
+  errorMessage,
+  findDomainMethod,
+  invokeUnary,
+  normalizeEndpoint,
+  pluginChannelOptions,
+  type PluginCallOptions,
+} from '@bosun/grpc-plugin';
 import { CriError, fromServiceError, isCriError } from './errors';
-import { criPackageDefinition, criServiceDefinition, domainMethodName, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
+import { criPackageDefinition, criServiceDefinition, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
 import type {
   AuthConfig,
   Container,
@@ -26,13 +34,8 @@ import type {
   VersionResponse,
 } from './types';
 
-/** Per-call options. */
-export interface CriCallOptions {
-  /** Deadline of this call in milliseconds; overrides the client default. */
-  deadlineMs?: number;
-  /** Aborting cancels the call (it then rejects with `Cancelled`). */
-  signal?: AbortSignal;
-}
+/** Per-call options: `deadlineMs` overrides the client default; aborting `signal` cancels the call (it then rejects with `Cancelled`). */
+export interface CriCallOptions extends PluginCallOptions {}
 
 /** Options of {@link createCriClient}. */
 export interface CriClientOptions {
@@ -158,8 +161,7 @@ function build(invoke: Invoke, close: () => void): CriClient {
 
 /** `unix:///p`, `unix:/p`, `unix:p`, `/p` (a socket path) or `host:port` → a grpc-js target. */
 export function normalizeCriEndpoint(endpoint: string): string {
-  if (endpoint.startsWith('/')) return `unix://${endpoint}`;
-  return endpoint;
+  return normalizeEndpoint(endpoint);
 }
 
 /**
@@ -169,39 +171,25 @@ export function normalizeCriEndpoint(endpoint: string): string {
  * up to their deadline instead of failing at once.
  */
 export function createCriClient(endpoint: string, options: CriClientOptions = {}): CriClient {
-  const target = normalizeCriEndpoint(endpoint);
-  const pkg = grpc.loadPackageDefinition(criPackageDefinition()) as any;
-  const channelOptions: grpc.ChannelOptions = {
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 5000,
-  };
-  const runtimeStub: grpc.Client = new pkg.runtime.v1.RuntimeService(target, grpc.credentials.createInsecure(), channelOptions);
-  const imageStub: grpc.Client = new pkg.runtime.v1.ImageService(target, grpc.credentials.createInsecure(), {
-    ...channelOptions,
-    channelOverride: runtimeStub.getChannel(),
-  });
+  const { clients, close } = createServiceClients(
+    criPackageDefinition(),
+    endpoint,
+    { RuntimeService: RUNTIME_SERVICE, ImageService: IMAGE_SERVICE },
+    pluginChannelOptions({ maxReconnectBackoffMs: options.maxReconnectBackoffMs, maxReceiveMessageBytes: 64 * 1024 * 1024 }),
+  );
   const defaultDeadline = options.deadlineMs ?? 30_000;
   const waitForReady = options.waitForReady ?? true;
-  const invoke: Invoke = (service, rpc, request, opts, extraMs = 0) =>
-    new Promise((resolve, reject) => {
-      const method = `${service}/${rpc}`;
-      if (opts?.signal?.aborted) return reject(new CriError('Cancelled', `${method}: aborted`, { method, cause: opts.signal.reason }));
-      const stub = service === 'RuntimeService' ? runtimeStub : imageStub;
-      const deadline = new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadline) + extraMs);
-      const metadata = new grpc.Metadata({ waitForReady });
-      const onAbort = () => call.cancel();
-      const call: grpc.ClientUnaryCall = (stub as any)[rpc](request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
-        opts?.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(fromServiceError(err, method));
-        else resolve(res);
-      });
-      opts?.signal?.addEventListener('abort', onAbort, { once: true });
+  const invoke: Invoke = (service, rpc, request, opts, extraMs = 0) => {
+    const method = `${service}/${rpc}`;
+    return invokeUnary(clients[service], rpc, request, {
+      timeoutMs: (opts?.deadlineMs ?? defaultDeadline) + extraMs,
+      waitForReady,
+      signal: opts?.signal,
+      toError: (err) => fromServiceError(err, method),
+      abortedError: (reason) => new CriError('Cancelled', `${method}: aborted`, { method, cause: reason }),
     });
-  return build(invoke, () => {
-    imageStub.close();
-    runtimeStub.close();
-  });
+  };
+  return build(invoke, close);
 }
 
 /**
@@ -215,16 +203,16 @@ export function createInProcessCriClient(impl: CriServiceImpl): CriClient {
   const invoke: Invoke = async (service, rpc, request, opts) => {
     const method = `${service}/${rpc}`;
     const def = defs[service][rpc]!;
-    const fn = (impl as Record<string, unknown>)[domainMethodName(rpc)];
-    if (typeof fn !== 'function') throw new CriError('Unimplemented', `${method} is not implemented`, { method });
+    const fn = findDomainMethod(impl, rpc);
+    if (!fn) throw new CriError('Unimplemented', `${method} is not implemented`, { method });
     if (opts?.signal?.aborted) throw new CriError('Cancelled', `${method}: aborted`, { method });
     const req = def.requestDeserialize(def.requestSerialize(request as object));
     try {
-      const res = await (fn as (r: unknown) => Promise<unknown>).call(impl, req);
+      const res = await fn(req);
       return def.responseDeserialize(def.responseSerialize((res ?? {}) as object));
     } catch (err) {
       if (isCriError(err)) throw new CriError(err.code, `${method}: ${err.message}`, { method, cause: err });
-      throw new CriError('Internal', `${method}: ${err instanceof Error ? err.message : String(err)}`, { method, cause: err });
+      throw new CriError('Internal', `${method}: ${errorMessage(err)}`, { method, cause: err });
     }
   };
   return build(invoke, () => undefined);

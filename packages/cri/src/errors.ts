@@ -1,3 +1,4 @@
+import { readServiceError, reverseStatusTable } from '@bosun/grpc-plugin';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** What went wrong, named after the gRPC status it travels as. */
@@ -23,7 +24,7 @@ const toGrpc: Record<CriErrorCode, GrpcStatus> = {
   DeadlineExceeded: GrpcStatus.DEADLINE_EXCEEDED,
   Cancelled: GrpcStatus.CANCELLED,
 };
-const fromGrpc = new Map<number, CriErrorCode>(Object.entries(toGrpc).map(([k, v]) => [v, k as CriErrorCode]));
+const fromGrpc = reverseStatusTable(toGrpc);
 
 /**
  * An error a CRI call failed with, on either side of the wire. Servers throw it to pick
@@ -67,8 +68,6 @@ export function grpcToCriCode(code: number): CriErrorCode {
 /** Turns a gRPC client error into a {@link CriError}, keeping the original as `cause`. */
 export function fromServiceError(err: unknown, method: string): CriError {
   if (isCriError(err)) return err;
-  const e = err as { code?: number; details?: string; message?: string };
-  const code = typeof e?.code === 'number' ? grpcToCriCode(e.code) : 'Internal';
-  const text = e?.details || e?.message || String(err);
-  return new CriError(code, `${method}: ${text}`, { cause: err, method });
+  const { code, text } = readServiceError(err);
+  return new CriError(code === undefined ? 'Internal' : grpcToCriCode(code), `${method}: ${text}`, { cause: err, method });
 }

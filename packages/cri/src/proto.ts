@@ -1,20 +1,14 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
+import { findProtoFile, lazyPackageDefinition, PLUGIN_LOADER_OPTIONS } from '@bosun/grpc-plugin';
+import type * as protoLoader from '@grpc/proto-loader';
 
 /**
  * How Bosun decodes CRI messages, everywhere (client, server, in-process):
  * camelCase field names (`keepCase: false`), enums as their names, int64 as JS numbers
  * (nanosecond timestamps lose precision below ~256 ns; sizes are exact below 2^53),
- * every scalar filled with its proto3 default, unset sub-messages as `null`.
+ * every scalar filled with its proto3 default, unset sub-messages as `null`: the shared
+ * `PLUGIN_LOADER_OPTIONS` of `@bosun/grpc-plugin` (the same object).
  */
-export const CRI_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+export const CRI_LOADER_OPTIONS: protoLoader.Options = PLUGIN_LOADER_OPTIONS;
 
 /**
  * Where `api.proto` is: `proto/cri/api.proto` at the repository root when running inside
@@ -23,20 +17,14 @@ export const CRI_LOADER_OPTIONS: protoLoader.Options = {
  * `onSuccess` step). Throws when neither exists.
  */
 export function criProtoPath(): string {
-  const candidates = [new URL('../../../proto/cri/api.proto', import.meta.url), new URL('../proto/api.proto', import.meta.url)];
-  for (const url of candidates) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`@bosun/cri: api.proto not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+  return findProtoFile([new URL('../../../proto/cri/api.proto', import.meta.url), new URL('../proto/api.proto', import.meta.url)], '@bosun/cri: api.proto');
 }
 
-let cached: protoLoader.PackageDefinition | undefined;
+const loadCri = lazyPackageDefinition(criProtoPath, CRI_LOADER_OPTIONS);
 
 /** The loaded CRI package definition (`runtime.v1.RuntimeService`, `runtime.v1.ImageService`, messages), loaded once. */
 export function criPackageDefinition(): protoLoader.PackageDefinition {
-  cached ??= protoLoader.loadSync(criProtoPath(), CRI_LOADER_OPTIONS);
-  return cached;
+  return loadCri();
 }
 
 /** Fully qualified service names. */
@@ -47,9 +35,4 @@ export const IMAGE_SERVICE = 'runtime.v1.ImageService';
 /** Service definition (method name → method definition) of one CRI service. */
 export function criServiceDefinition(service: typeof RUNTIME_SERVICE | typeof IMAGE_SERVICE): protoLoader.ServiceDefinition {
   return criPackageDefinition()[service] as protoLoader.ServiceDefinition;
-}
-
-/** `RunPodSandbox` → `runPodSandbox`: the domain name of a proto RPC. */
-export function domainMethodName(rpc: string): string {
-  return rpc.charAt(0).toLowerCase() + rpc.slice(1);
 }

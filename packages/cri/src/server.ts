@@ -1,21 +1,14 @@
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { callLogEntry, errorMessage, findDomainMethod, serveUnix, unaryHandler, type CallLogEntry, type CallStatus, type UnixServerHandle } from '@bosun/grpc-plugin';
 import * as grpc from '@grpc/grpc-js';
 import { criCodeToGrpc, isCriError } from './errors';
-import { criServiceDefinition, domainMethodName, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
+import { criServiceDefinition, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
 import type { CriServiceImpl } from './types';
 
-/** One line a CRI server logs about a call. Requests are redacted: registry credentials never appear. */
-export interface CriLogEntry {
-  level: 'debug' | 'error';
-  /** `RuntimeService/RunPodSandbox`. */
-  method: string;
-  /** The request with secrets replaced by `[REDACTED]`. */
-  request: unknown;
-  /** gRPC status name on failure. */
-  code?: string;
-  message?: string;
-  durationMs: number;
-}
+/**
+ * One line a CRI server logs about a call (`method` is e.g. `RuntimeService/RunPodSandbox`).
+ * Requests are redacted with {@link redactCriRequest}: registry credentials never appear.
+ */
+export interface CriLogEntry extends CallLogEntry {}
 
 /** Options of {@link addCriToServer}. */
 export interface AddCriOptions {
@@ -45,10 +38,9 @@ export function redactCriRequest(value: unknown): unknown {
   return value;
 }
 
-function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+function toServiceError(err: unknown): CallStatus {
   if (isCriError(err)) return { code: criCodeToGrpc(err.code), details: err.message };
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.INTERNAL, details: message };
+  return { code: grpc.status.INTERNAL, details: errorMessage(err) };
 }
 
 function bind(service: string, impl: CriServiceImpl, opts: AddCriOptions): grpc.UntypedServiceImplementation {
@@ -57,44 +49,16 @@ function bind(service: string, impl: CriServiceImpl, opts: AddCriOptions): grpc.
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const [rpc, m] of Object.entries(def)) {
     const method = `${short}/${rpc}`;
-    const fn = (impl as Record<string, unknown>)[domainMethodName(rpc)];
+    const fn = findDomainMethod(impl, rpc);
+    const unimplemented = () => ({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not implemented by ${opts.name ?? 'this runtime'}` });
     if (m.requestStream || m.responseStream) {
       // Streaming RPCs (GetContainerEvents) are not served by the adapter.
-      handlers[rpc] = (call: grpc.ServerWritableStream<unknown, unknown>) =>
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: `${method} is not implemented by ${opts.name ?? 'this runtime'}` });
-      continue;
+      handlers[rpc] = (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', unimplemented());
+    } else if (!fn) {
+      handlers[rpc] = (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(unimplemented());
+    } else {
+      handlers[rpc] = unaryHandler(fn, { toStatus: toServiceError, onDone: (o) => opts.log?.(callLogEntry(method, o, redactCriRequest)) });
     }
-    handlers[rpc] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      if (typeof fn !== 'function') {
-        callback({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not implemented by ${opts.name ?? 'this runtime'}` });
-        return;
-      }
-      const started = performance.now();
-      let result: Promise<unknown>;
-      try {
-        result = Promise.resolve((fn as (req: unknown) => unknown).call(impl, call.request));
-      } catch (err) {
-        result = Promise.reject(err);
-      }
-      result.then(
-        (res) => {
-          opts.log?.({ level: 'debug', method, request: redactCriRequest(call.request), durationMs: performance.now() - started });
-          callback(null, res ?? {});
-        },
-        (err: unknown) => {
-          const se = toServiceError(err);
-          opts.log?.({
-            level: 'error',
-            method,
-            request: redactCriRequest(call.request),
-            code: grpc.status[se.code!],
-            message: se.details,
-            durationMs: performance.now() - started,
-          });
-          callback(se);
-        },
-      );
-    };
   }
   return handlers;
 }
@@ -116,52 +80,20 @@ export interface ServeCriOptions extends AddCriOptions {
   socketPath: string;
 }
 
-/** A running CRI server. */
-export interface CriServerHandle {
-  /** `unix:///path`, ready for {@link createCriClient}. */
-  readonly endpoint: string;
-  /**
-   * Stops accepting calls, waits up to `graceMs` (default 2000) for calls in flight, then
-   * cancels the rest and removes the socket file. Idempotent.
-   */
-  close(graceMs?: number): Promise<void>;
-}
+/**
+ * A running CRI server. `endpoint` is `unix:///path`, ready for {@link createCriClient};
+ * `close(graceMs = 2000)` stops accepting calls, waits up to `graceMs` for calls in flight,
+ * then cancels the rest and removes the socket file. Idempotent.
+ */
+export interface CriServerHandle extends UnixServerHandle {}
 
 /**
  * Serves a CRI impl on a unix socket readable and writable by the owner only (mode 0600,
  * set right after bind). Resolves once the socket accepts connections.
  */
-export async function serveCri(impl: CriServiceImpl, opts: ServeCriOptions): Promise<CriServerHandle> {
-  const { socketPath } = opts;
-  try {
-    if (lstatSync(socketPath).isSocket()) unlinkSync(socketPath);
-  } catch {
-    // nothing there
-  }
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  addCriToServer(server, impl, opts);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
-  chmodSync(socketPath, 0o600);
-  let closed: Promise<void> | undefined;
-  return {
-    endpoint: `unix://${socketPath}`,
-    close(graceMs = 2000) {
-      closed ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }).then(() => {
-        try {
-          unlinkSync(socketPath);
-        } catch {
-          // already gone
-        }
-      });
-      return closed;
-    },
-  };
+export function serveCri(impl: CriServiceImpl, opts: ServeCriOptions): Promise<CriServerHandle> {
+  return serveUnix((server) => addCriToServer(server, impl, opts), {
+    socketPath: opts.socketPath,
+    serverOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  });
 }

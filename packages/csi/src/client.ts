@@ -1,7 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
-import { normalizeCriEndpoint } from '@bosun/cri';
+import { createServiceClients, invokeUnary, pluginChannelOptions, type PluginCallOptions } from '@bosun/grpc-plugin';
 import { CsiError, csiErrorFromServiceError } from './errors';
-import { csiPackageDefinition, type CsiServiceName } from './proto';
+import { CSI_SERVICES, csiPackageDefinition, type CsiServiceName } from './proto';
 import type {
   ControllerCapabilityName,
   ControllerPublishVolumeRequest,
@@ -24,13 +23,8 @@ import type {
   Volume,
 } from './types';
 
-/** Per-call options. */
-export interface CsiCallOptions {
-  /** Deadline of this call in milliseconds; overrides the client default. */
-  deadlineMs?: number;
-  /** Aborting cancels the call (it then rejects with `Cancelled`). */
-  signal?: AbortSignal;
-}
+/** Per-call options: `deadlineMs` overrides the client default; aborting `signal` cancels the call (it then rejects with `Cancelled`). */
+export interface CsiCallOptions extends PluginCallOptions {}
 
 /** Options of {@link createCsiClient}. */
 export interface CsiClientOptions {
@@ -153,38 +147,23 @@ function build(invoke: Invoke, close: () => void): CsiClient {
  * is the plugin's status message; requests (and so secrets) never enter them.
  */
 export function createCsiClient(endpoint: string, options: CsiClientOptions = {}): CsiClient {
-  const target = normalizeCriEndpoint(endpoint);
-  const pkg = grpc.loadPackageDefinition(csiPackageDefinition()) as any;
-  const channelOptions: grpc.ChannelOptions = {
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 5000,
-  };
-  const identity: grpc.Client = new pkg.csi.v1.Identity(target, grpc.credentials.createInsecure(), channelOptions);
-  const shared = { ...channelOptions, channelOverride: identity.getChannel() };
-  const stubs: Record<CsiServiceName, grpc.Client> = {
-    Identity: identity,
-    Controller: new pkg.csi.v1.Controller(target, grpc.credentials.createInsecure(), shared),
-    Node: new pkg.csi.v1.Node(target, grpc.credentials.createInsecure(), shared),
-  };
+  const { clients, close } = createServiceClients(
+    csiPackageDefinition(),
+    endpoint,
+    CSI_SERVICES,
+    pluginChannelOptions({ maxReconnectBackoffMs: options.maxReconnectBackoffMs }),
+  );
   const defaultDeadline = options.deadlineMs ?? 30_000;
   const waitForReady = options.waitForReady ?? true;
-  const invoke: Invoke = (service, rpc, request, opts) =>
-    new Promise((resolve, reject) => {
-      const method = `${service}/${rpc}`;
-      if (opts?.signal?.aborted) return reject(new CsiError('Cancelled', `${method}: aborted`, { method, cause: opts.signal.reason }));
-      const deadline = new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadline));
-      const metadata = new grpc.Metadata({ waitForReady });
-      const onAbort = () => call.cancel();
-      const call: grpc.ClientUnaryCall = (stubs[service] as any)[rpc](request, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
-        opts?.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(csiErrorFromServiceError(err, method));
-        else resolve(res);
-      });
-      opts?.signal?.addEventListener('abort', onAbort, { once: true });
+  const invoke: Invoke = (service, rpc, request, opts) => {
+    const method = `${service}/${rpc}`;
+    return invokeUnary(clients[service], rpc, request, {
+      timeoutMs: opts?.deadlineMs ?? defaultDeadline,
+      waitForReady,
+      signal: opts?.signal,
+      toError: (err) => csiErrorFromServiceError(err, method),
+      abortedError: (reason) => new CsiError('Cancelled', `${method}: aborted`, { method, cause: reason }),
     });
-  return build(invoke, () => {
-    stubs.Node.close();
-    stubs.Controller.close();
-    identity.close();
-  });
+  };
+  return build(invoke, close);
 }

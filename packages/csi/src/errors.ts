@@ -1,3 +1,4 @@
+import { readServiceError, reverseStatusTable } from '@bosun/grpc-plugin';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /**
@@ -33,7 +34,7 @@ const toGrpc: Record<CsiErrorCode, GrpcStatus> = {
   DeadlineExceeded: GrpcStatus.DEADLINE_EXCEEDED,
   Cancelled: GrpcStatus.CANCELLED,
 };
-const fromGrpc = new Map<number, CsiErrorCode>(Object.entries(toGrpc).map(([k, v]) => [v, k as CsiErrorCode]));
+const fromGrpc = reverseStatusTable(toGrpc);
 
 /**
  * An error a CSI call failed with, on either side of the wire. Plugins throw it to pick
@@ -79,8 +80,6 @@ export function grpcToCsiCode(code: number): CsiErrorCode {
 /** Turns a gRPC client error into a {@link CsiError}, keeping the original as `cause`. */
 export function csiErrorFromServiceError(err: unknown, method: string): CsiError {
   if (isCsiError(err)) return err;
-  const e = err as { code?: number; details?: string; message?: string };
-  const code = typeof e?.code === 'number' ? grpcToCsiCode(e.code) : 'Internal';
-  const text = e?.details || e?.message || String(err);
-  return new CsiError(code, `${method}: ${text}`, { cause: err, method });
+  const { code, text } = readServiceError(err);
+  return new CsiError(code === undefined ? 'Internal' : grpcToCsiCode(code), `${method}: ${text}`, { cause: err, method });
 }

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { CRI_LOADER_OPTIONS } from '@bosun/cri';
-import * as protoLoader from '@grpc/proto-loader';
+import { findProtoFile, lazyPackageDefinition, PLUGIN_LOADER_OPTIONS } from '@bosun/grpc-plugin';
+import type * as protoLoader from '@grpc/proto-loader';
 
 /**
- * How Bosun decodes CSI messages: the same options as CRI (camelCase fields, enums as
- * names, int64 as JS numbers — capacities are exact below 2^53 bytes, 8 PiB — proto3
- * defaults filled, unset sub-messages `null`, the `oneofs` virtual field set to the name
- * of the member present, e.g. `accessType: 'mount'`).
+ * How Bosun decodes CSI messages: the shared `PLUGIN_LOADER_OPTIONS` of
+ * `@bosun/grpc-plugin`, the same as CRI's (camelCase fields, enums as names, int64 as JS
+ * numbers — capacities are exact below 2^53 bytes, 8 PiB — proto3 defaults filled, unset
+ * sub-messages `null`, the `oneofs` virtual field set to the name of the member present,
+ * e.g. `accessType: 'mount'`).
  */
-export const CSI_LOADER_OPTIONS: protoLoader.Options = CRI_LOADER_OPTIONS;
+export const CSI_LOADER_OPTIONS: protoLoader.Options = PLUGIN_LOADER_OPTIONS;
 
 /**
  * Where `csi.proto` is: `proto/csi/csi.proto` at the repository root when running inside
@@ -17,20 +16,14 @@ export const CSI_LOADER_OPTIONS: protoLoader.Options = CRI_LOADER_OPTIONS;
  * the tsup `onSuccess` step). Throws when neither exists.
  */
 export function csiProtoPath(): string {
-  const candidates = [new URL('../../../proto/csi/csi.proto', import.meta.url), new URL('../proto/csi.proto', import.meta.url)];
-  for (const url of candidates) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`@bosun/csi: csi.proto not found (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+  return findProtoFile([new URL('../../../proto/csi/csi.proto', import.meta.url), new URL('../proto/csi.proto', import.meta.url)], '@bosun/csi: csi.proto');
 }
 
-let cached: protoLoader.PackageDefinition | undefined;
+const loadCsi = lazyPackageDefinition(csiProtoPath, CSI_LOADER_OPTIONS);
 
 /** The loaded CSI package definition (`csi.v1.Identity`, `csi.v1.Controller`, `csi.v1.Node`, messages), loaded once. */
 export function csiPackageDefinition(): protoLoader.PackageDefinition {
-  cached ??= protoLoader.loadSync(csiProtoPath(), CSI_LOADER_OPTIONS);
-  return cached;
+  return loadCsi();
 }
 
 /** The three CSI services by short name. */
@@ -63,8 +56,3 @@ export const CSI_SECRET_FIELDS: readonly string[] = [
   'NodePublishVolumeRequest.secrets',
   'NodeExpandVolumeRequest.secrets',
 ];
-
-/** `NodePublishVolume` → `nodePublishVolume`: the domain name of a proto RPC. */
-export function domainMethodName(rpc: string): string {
-  return rpc.charAt(0).toLowerCase() + rpc.slice(1);
-}

@@ -1,22 +1,15 @@
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { callLogEntry, errorMessage, findDomainMethod, serveUnix, unaryHandler, type CallLogEntry, type CallStatus, type UnixServerHandle } from '@bosun/grpc-plugin';
 import * as grpc from '@grpc/grpc-js';
 import { csiCodeToGrpc, isCsiError } from './errors';
-import { csiServiceDefinition, domainMethodName, type CsiServiceName } from './proto';
+import { csiServiceDefinition, type CsiServiceName } from './proto';
 import type { CsiPluginImpl } from './types';
 
-/** One line a CSI server logs about a call. Requests are redacted: secrets never appear. */
-export interface CsiLogEntry {
-  level: 'debug' | 'error';
-  /** `Node/NodePublishVolume`. */
-  method: string;
-  /** The request with every secret replaced by `[REDACTED]` (see {@link redactCsiRequest}). */
-  request: unknown;
-  /** gRPC status name on failure. */
-  code?: string;
-  /** Error message on failure, with any secret value that leaked into it replaced. */
-  message?: string;
-  durationMs: number;
-}
+/**
+ * One line a CSI server logs about a call (`method` is e.g. `Node/NodePublishVolume`).
+ * Requests are redacted with {@link redactCsiRequest} and messages scrubbed with
+ * {@link scrubCsiSecrets}: secrets never appear.
+ */
+export interface CsiLogEntry extends CallLogEntry {}
 
 /** Options of {@link addCsiToServer}. */
 export interface AddCsiOptions {
@@ -82,10 +75,9 @@ export function scrubCsiSecrets(text: string, request: unknown): string {
   return out;
 }
 
-function toServiceError(err: unknown, request: unknown): Partial<grpc.StatusObject> {
+function toServiceError(err: unknown, request: unknown): CallStatus {
   if (isCsiError(err)) return { code: csiCodeToGrpc(err.code), details: scrubCsiSecrets(err.message, request) };
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.INTERNAL, details: scrubCsiSecrets(message, request) };
+  return { code: grpc.status.INTERNAL, details: scrubCsiSecrets(errorMessage(err), request) };
 }
 
 function bind(service: CsiServiceName, impl: CsiPluginImpl, opts: AddCsiOptions): grpc.UntypedServiceImplementation {
@@ -93,40 +85,16 @@ function bind(service: CsiServiceName, impl: CsiPluginImpl, opts: AddCsiOptions)
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const rpc of Object.keys(def)) {
     const method = `${service}/${rpc}`;
-    const fn = (impl as Record<string, unknown>)[domainMethodName(rpc)];
-    handlers[rpc] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const started = performance.now();
-      if (typeof fn !== 'function') {
+    const fn = findDomainMethod(impl, rpc);
+    if (!fn) {
+      handlers[rpc] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const details = `${method} is not implemented by ${opts.name ?? 'this plugin'}`;
         opts.log?.({ level: 'error', method, request: redactCsiRequest(call.request), code: 'UNIMPLEMENTED', message: details, durationMs: 0 });
         callback({ code: grpc.status.UNIMPLEMENTED, details });
-        return;
-      }
-      let result: Promise<unknown>;
-      try {
-        result = Promise.resolve((fn as (req: unknown) => unknown).call(impl, call.request));
-      } catch (err) {
-        result = Promise.reject(err);
-      }
-      result.then(
-        (res) => {
-          opts.log?.({ level: 'debug', method, request: redactCsiRequest(call.request), durationMs: performance.now() - started });
-          callback(null, res ?? {});
-        },
-        (err: unknown) => {
-          const se = toServiceError(err, call.request);
-          opts.log?.({
-            level: 'error',
-            method,
-            request: redactCsiRequest(call.request),
-            code: grpc.status[se.code!],
-            message: se.details,
-            durationMs: performance.now() - started,
-          });
-          callback(se);
-        },
-      );
-    };
+      };
+      continue;
+    }
+    handlers[rpc] = unaryHandler(fn, { toStatus: toServiceError, onDone: (o) => opts.log?.(callLogEntry(method, o, redactCsiRequest)) });
   }
   return handlers;
 }
@@ -150,52 +118,17 @@ export interface ServeCsiOptions extends AddCsiOptions {
   socketPath: string;
 }
 
-/** A running CSI server. */
-export interface CsiServerHandle {
-  /** `unix:///path`, ready for `createCsiClient`. */
-  readonly endpoint: string;
-  /**
-   * Stops accepting calls, waits up to `graceMs` (default 2000) for calls in flight, then
-   * cancels the rest and removes the socket file. Idempotent.
-   */
-  close(graceMs?: number): Promise<void>;
-}
+/**
+ * A running CSI server. `endpoint` is `unix:///path`, ready for `createCsiClient`;
+ * `close(graceMs = 2000)` stops accepting calls, waits up to `graceMs` for calls in flight,
+ * then cancels the rest and removes the socket file. Idempotent.
+ */
+export interface CsiServerHandle extends UnixServerHandle {}
 
 /**
  * Serves a CSI plugin on a unix socket readable and writable by the owner only (mode
  * 0600, set right after bind). Resolves once the socket accepts connections.
  */
-export async function serveCsi(impl: CsiPluginImpl, opts: ServeCsiOptions): Promise<CsiServerHandle> {
-  const { socketPath } = opts;
-  try {
-    if (lstatSync(socketPath).isSocket()) unlinkSync(socketPath);
-  } catch {
-    // nothing there
-  }
-  const server = new grpc.Server();
-  addCsiToServer(server, impl, opts);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
-  chmodSync(socketPath, 0o600);
-  let closed: Promise<void> | undefined;
-  return {
-    endpoint: `unix://${socketPath}`,
-    close(graceMs = 2000) {
-      closed ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }).then(() => {
-        try {
-          unlinkSync(socketPath);
-        } catch {
-          // already gone
-        }
-      });
-      return closed;
-    },
-  };
+export function serveCsi(impl: CsiPluginImpl, opts: ServeCsiOptions): Promise<CsiServerHandle> {
+  return serveUnix((server) => addCsiToServer(server, impl, opts), { socketPath: opts.socketPath });
 }

@@ -1,0 +1,15 @@
+export { PLUGIN_LOADER_OPTIONS, findProtoFile, lazyPackageDefinition } from './proto-loading';
+export { normalizeEndpoint } from './endpoint';
+export { domainMethodName, findDomainMethod } from './method-name';
+export { errorMessage, readServiceError, reverseStatusTable } from './service-error';
+export type { ServiceErrorParts } from './service-error';
+export { unaryHandler } from './unary-handler';
+export type { CallStatus, ToCallStatus, UnaryCallOutcome, UnaryHandlerOptions } from './unary-handler';
+export { callLogEntry } from './call-log';
+export type { CallLogEntry } from './call-log';
+export { serveUnix } from './serve-unix';
+export type { ServeUnixOptions, UnixServerHandle } from './serve-unix';
+export { createServiceClients, pluginChannelOptions } from './service-clients';
+export type { PluginChannelOptions, ServiceClients } from './service-clients';
+export { invokeUnary } from './invoke-unary';
+export type { InvokeUnaryOptions, PluginCallOptions } from './invoke-unary';
