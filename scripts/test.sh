@@ -33,10 +33,10 @@ echo "== typecheck (pnpm lint)"
 pnpm lint
 
 echo "== build (tsup: ESM + .d.ts)"
-pnpm build >/dev/null
+mkdir -p .tmp
+pnpm build > .tmp/build.log 2>&1 || { cat .tmp/build.log; echo "build failed" >&2; exit 1; }
 
 echo "== tests (vitest)"
-mkdir -p .tmp
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json || status=$?
 
