@@ -23,7 +23,7 @@ describe('proto/cri/api.proto against the runtime.v1 descriptor embedded in cont
     return;
   }
 
-  it.skipIf(!present)(`matches field by field (skipped locally: ${CONTAINERD} not installed)`, () => {
+  it.skipIf(!present)(present ? `matches ${CONTAINERD}'s descriptor field by field` : `matches field by field (skipped: ${CONTAINERD} not installed)`, () => {
     const embedded = findEmbeddedDescriptor(readFileSync(CONTAINERD), 'runtime.v1', 'api.proto');
     expect(embedded, `no gzipped runtime.v1 FileDescriptorProto found in ${CONTAINERD}`).toBeDefined();
     const ours = shapeOfProtoFile(REPO_PROTO, 'runtime.v1');
