@@ -165,12 +165,18 @@ async function benchReplicaSet(): Promise<BenchResult[]> {
     });
     // Timers wait while promise chains run: the longest gap between 10 ms ticks says
     // how long the event loop was kept from anything else (I/O, timers) meanwhile.
+    // The CPU time the process used during that gap tells our own work apart from the
+    // machine's other load (on a busy box the OS may not run us for a while).
     let lastTick = performance.now();
+    let lastCpu = process.cpuUsage();
     let maxGap = 0;
+    let maxGapCpu = 0;
     const ticker = setInterval(() => {
       const now = performance.now();
-      maxGap = Math.max(maxGap, now - lastTick - 10);
+      const cpu = process.cpuUsage(lastCpu);
+      if (now - lastTick - 10 > maxGap) (maxGap = now - lastTick - 10), (maxGapCpu = (cpu.user + cpu.system) / 1000);
       lastTick = now;
+      lastCpu = process.cpuUsage();
     }, 10);
     const t0 = performance.now();
     await w.client.create(rs);
@@ -184,7 +190,7 @@ async function benchReplicaSet(): Promise<BenchResult[]> {
       { name: `ReplicaSet 0 → ${N.toLocaleString('en')} pods: creates/s overall`, value: round(N / wallS), unit: 'pods/s', note: `target ≥ 1,000; memory store, real clock` },
       { name: `ReplicaSet 0 → ${N.toLocaleString('en')} pods: creates/s from 1,000 to 10,000`, value: round(sustained), unit: 'pods/s', note: 'sustained' },
       { name: `ReplicaSet 0 → ${N.toLocaleString('en')} pods: wall time`, value: round(wallS, 2), unit: 's', note: `status.replicas=${N} after ${round((tStatus - t0) / 1000, 2)} s; ${await reconciles(w.manager, 'replicaset')} reconciles` },
-      { name: `ReplicaSet 0 → ${N.toLocaleString('en')} pods: longest event-loop stall`, value: round(maxGap), unit: 'ms', note: 'longest wait of a 10 ms timer while the controller ran' },
+      { name: `ReplicaSet 0 → ${N.toLocaleString('en')} pods: longest event-loop stall`, value: round(maxGap), unit: 'ms', note: `longest wait of a 10 ms timer while the controller ran (${round(maxGapCpu)} ms of it on this process's CPU); target < 50` },
     ];
   } finally {
     await w.stop();

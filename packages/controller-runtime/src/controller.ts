@@ -1,6 +1,7 @@
 import { keyOf, parseApiVersion, RealClock, type Clock, type KubeObject, type TypeOf } from '@bosun/api';
 import { createEventRecorder, type ApiObject, type Client, type EventRecorder, type Logger } from '@bosun/apiserver';
 import { ControllerRuntimeError } from './errors';
+import { cooperativeClient, shouldYield, yieldToEventLoop } from './event-loop';
 import type { Informer } from './informer';
 import type { ControllerMetrics } from './metrics';
 import { evaluatePredicate, type Predicate, type PredicateEvent } from './predicates';
@@ -337,7 +338,9 @@ function createController<T extends ApiObject, Ctx extends object>(spec: Builder
       if (running) throw new ControllerRuntimeError('InvalidArgument', `controller ${name}: already running`);
       if (signal.aborted) return;
       running = true;
-      const { client, clock, informers, metrics } = env;
+      const { clock, informers, metrics } = env;
+      // Reconciles' calls, not the host's, make way for the host's event loop when it is starved.
+      const client = cooperativeClient(env.client);
       const q = createWorkQueue<string>({ clock, name, rateLimiter: spec.config.rateLimiter, metrics: metrics?.queueHooks() });
       queue = q;
       const untrack = metrics?.trackQueue(q as WorkQueue<unknown>);
@@ -431,6 +434,8 @@ function createController<T extends ApiObject, Ctx extends object>(spec: Builder
 
       async function worker(): Promise<void> {
         for (;;) {
+          // Quick reconciles back to back never reach the event loop by themselves.
+          if (shouldYield()) await yieldToEventLoop();
           const item = await q.get();
           if (item.shutdown) return;
           try {

@@ -13,7 +13,7 @@ export {
 export type { RateLimiter, ItemExponentialFailureOptions, ItemFastSlowOptions, BucketRateLimiterOptions } from './rate-limiter';
 export { createWorkQueue } from './work-queue';
 export type { WorkQueue, WorkQueueItem, WorkQueueOptions, WorkQueueMetrics, WorkQueueMetricsHooks, DurationSummary } from './work-queue';
-export { createIndexer, builtinIndexers, NAMESPACE_INDEX, OWNER_UID_INDEX, NODE_NAME_INDEX, LABEL_INDEX } from './indexer';
+export { createIndexer, builtinIndexers, NAMESPACE_INDEX, OWNER_UID_INDEX, NODE_NAME_INDEX, LABEL_INDEX, ORPHAN_INDEX, orphanIndexers, addOrphanIndex } from './indexer';
 export type { Cache, Indexer, IndexerOptions, IndexFunc, Indexers, CacheListOptions } from './indexer';
 export { createInformer } from './informer';
 export type { Informer, InformerOptions, InformerStats, ResourceEventHandler, DeleteInfo } from './informer';

@@ -1,7 +1,7 @@
 import { parseLabelSelector, type KubeObject } from '@bosun/api';
 import { describe, expect, it } from 'vitest';
 import { isControllerRuntimeError } from './errors';
-import { createIndexer, LABEL_INDEX, NAMESPACE_INDEX, NODE_NAME_INDEX, OWNER_UID_INDEX, type CacheListOptions } from './indexer';
+import { addOrphanIndex, createIndexer, LABEL_INDEX, NAMESPACE_INDEX, NODE_NAME_INDEX, ORPHAN_INDEX, OWNER_UID_INDEX, type CacheListOptions } from './indexer';
 
 const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid: 'rs-uid' } };
 
@@ -147,5 +147,28 @@ describe('createIndexer: readonly view', () => {
     expect(view.size).toBe(5);
     expect(view.get('default/web-1')).toBeUndefined();
     expect(names(view.list({ ownedBy: rs }))).toEqual(['adopted', 'web-2']);
+  });
+});
+
+describe('createIndexer: orphans', () => {
+  it.each<[string, boolean, CacheListOptions, string[]]>([
+    ['orphans of a namespace, from the orphan index', true, { namespace: 'default', orphan: true }, ['adopted', 'db-1']],
+    ['orphans of a namespace, filtered without it', false, { namespace: 'default', orphan: true }, ['adopted', 'db-1']],
+    ['orphans matching a selector', true, { namespace: 'default', orphan: true, labelSelector: 'app=web' }, ['adopted']],
+    ['orphans of every namespace', true, { orphan: true }, ['adopted', 'db-1', 'dns', 'n1']],
+    ['orphan: false adds no condition', true, { namespace: 'default', orphan: false }, ['adopted', 'db-1', 'web-1', 'web-2']],
+  ])('lists %s', (_name, indexed, opts, want) => {
+    const idx = fixture();
+    if (indexed) addOrphanIndex(idx);
+    expect(names(idx.list(opts))).toEqual(want);
+  });
+
+  it('keeps the orphan index current, and addOrphanIndex is idempotent', () => {
+    const idx = fixture();
+    addOrphanIndex(idx);
+    addOrphanIndex(idx.readonly());
+    expect(idx.indexKeys(ORPHAN_INDEX, 'default').sort()).toEqual(['default/adopted', 'default/db-1']);
+    idx.upsert(pod('default', 'db-1', { labels: { app: 'db' }, owner: 'rs-uid' })); // adopted
+    expect(idx.indexKeys(ORPHAN_INDEX, 'default')).toEqual(['default/adopted']);
   });
 });

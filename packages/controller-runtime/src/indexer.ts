@@ -20,6 +20,30 @@ export const NODE_NAME_INDEX = 'spec.nodeName';
 /** Built-in index: one `key=value` entry per label. */
 export const LABEL_INDEX = 'label';
 
+/**
+ * Opt-in index ({@link orphanIndexers}, added with {@link addOrphanIndex}): the namespace
+ * of every object without a controller reference (`controller: true`), i.e. the objects a
+ * controller may adopt. `list({ orphan: true })` answers from it when the cache has it.
+ */
+export const ORPHAN_INDEX = 'orphan';
+
+const hasController = (obj: KubeObject) => (obj.metadata?.ownerReferences ?? []).some((r) => r.controller === true);
+
+/** The index function of {@link ORPHAN_INDEX}. */
+export const orphanIndexers: Readonly<Indexers> = Object.freeze({
+  [ORPHAN_INDEX]: (obj: KubeObject) => (hasController(obj) ? [] : [obj.metadata?.namespace ?? '']),
+});
+
+/**
+ * Adds {@link ORPHAN_INDEX} to `cache` unless it has it already; idempotent, so every
+ * controller sharing an informer can call it at setup. Makes `list({ namespace,
+ * orphan: true })` cost the orphans of the namespace instead of all its objects: what a
+ * controller that adopts orphans (ReplicaSet, Deployment) needs on every sync.
+ */
+export function addOrphanIndex(cache: { indexNames(): string[]; addIndexers(indexers: Indexers<never>): void }): void {
+  if (!cache.indexNames().includes(ORPHAN_INDEX)) cache.addIndexers(orphanIndexers);
+}
+
 /** The index functions every cache starts with: namespace, owner uid, node name and labels. */
 export const builtinIndexers: Readonly<Indexers> = Object.freeze({
   [NAMESPACE_INDEX]: (obj: KubeObject) => [obj.metadata?.namespace ?? ''],
@@ -41,6 +65,12 @@ export interface CacheListOptions {
   ownedBy?: KubeObject | string;
   /** Only objects whose controller reference (`controller: true`) points to this owner: the owner object or its uid. */
   controlledBy?: KubeObject | string;
+  /**
+   * `true`: only objects without a controller reference (`controller: true`), the ones a
+   * controller may adopt; answered from {@link ORPHAN_INDEX} when the cache has it (see
+   * {@link addOrphanIndex}). `false` or omitted: no condition.
+   */
+  orphan?: boolean;
 }
 
 /**
@@ -165,6 +195,7 @@ export function createIndexer<T extends KubeObject = KubeObject>(opts: IndexerOp
       const sel = o.labelSelector === undefined ? undefined : toSelector(o.labelSelector);
       const ownerUid = o.ownedBy === undefined ? undefined : uidOf(o.ownedBy);
       const controllerUid = o.controlledBy === undefined ? undefined : uidOf(o.controlledBy);
+      const orphan = o.orphan === true;
 
       // Start from the smallest index bucket any option gives, then filter by all options.
       let candidates: Iterable<string> | undefined;
@@ -183,17 +214,21 @@ export function createIndexer<T extends KubeObject = KubeObject>(opts: IndexerOp
         }
       }
       if (ns !== undefined) consider(indices.get(NAMESPACE_INDEX)?.get(ns));
+      if (orphan && ns !== undefined && indices.has(ORPHAN_INDEX)) consider(indices.get(ORPHAN_INDEX)!.get(ns));
 
       const out: T[] = [];
-      const source: Iterable<T> = candidates === undefined ? items.values() : [...candidates].map((k) => items.get(k)!);
-      for (const obj of source) {
+      const test = (obj: T) => {
         const m = obj.metadata;
-        if (ns !== undefined && (m?.namespace ?? '') !== ns) continue;
-        if (sel && !sel.matches(m?.labels)) continue;
-        if (ownerUid !== undefined && !(m?.ownerReferences ?? []).some((r) => r.uid === ownerUid)) continue;
-        if (controllerUid !== undefined && !(m?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === controllerUid)) continue;
+        if (ns !== undefined && (m?.namespace ?? '') !== ns) return;
+        if (sel && !sel.matches(m?.labels)) return;
+        if (ownerUid !== undefined && !(m?.ownerReferences ?? []).some((r) => r.uid === ownerUid)) return;
+        if (controllerUid !== undefined && !(m?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === controllerUid)) return;
+        if (orphan && hasController(obj)) return;
         out.push(obj);
-      }
+      };
+      // Filtering runs synchronously into `out`, so the index bucket needs no copy.
+      if (candidates === undefined) for (const obj of items.values()) test(obj);
+      else for (const k of candidates) test(items.get(k)!);
       return out;
     },
     keys: () => [...items.keys()],

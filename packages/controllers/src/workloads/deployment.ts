@@ -15,7 +15,7 @@ import {
   type Selector,
 } from '@bosun/api';
 import type { ApiObject, Client, EventRecorder } from '@bosun/apiserver';
-import { Action, Controller, adopt, isAlreadyOwnedError, release, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
@@ -62,7 +62,8 @@ interface Sync {
   now: number;
   signal: AbortSignal;
   status: DeploymentStatus;
-  pods: () => Pod[];
+  /** The pods of the namespace controlled by the ReplicaSet with this uid (owner index). */
+  pods: (controlledBy: string) => Pod[];
 }
 
 const replicasOf = (d: Deployment) => d.spec?.replicas ?? 1;
@@ -112,20 +113,23 @@ async function scaleReplicaSet(sync: Sync, rs: ReplicaSet, n: number): Promise<b
   return sizeChanged;
 }
 
-/** Claims ReplicaSets as upstream's ReplicaSetControllerRefManager: adopt matching orphans, release non-matching. */
-async function claimReplicaSets(client: Client, d: Deployment, all: readonly ReplicaSet[], signal: AbortSignal): Promise<ReplicaSet[]> {
+/**
+ * Claims ReplicaSets as upstream's ReplicaSetControllerRefManager: adopt matching orphans,
+ * release non-matching. Reads its own from the owner index and only the namespace's
+ * matching orphans, not every ReplicaSet of the namespace.
+ */
+async function claimReplicaSets(client: Client, d: Deployment, rsCache: { list(opts: CacheListOptions): ReplicaSet[] }, signal: AbortSignal): Promise<ReplicaSet[]> {
   const sel = selectorOf(d);
+  const ns = d.metadata?.namespace ?? '';
+  const deleting = !!d.metadata?.deletionTimestamp;
   const out: ReplicaSet[] = [];
-  for (const rs of all) {
-    const ref = getControllerOf(rs as KubeObject);
-    const matches = sel.matches(rs.metadata?.labels);
-    if (ref) {
-      if (ref.uid !== d.metadata?.uid) continue;
-      if (matches) out.push(structuredClone(rs));
-      else if (!d.metadata?.deletionTimestamp) await release(client, d as ApiObject, rs, { signal });
-      continue;
-    }
-    if (!matches || rs.metadata?.deletionTimestamp || d.metadata?.deletionTimestamp) continue;
+  for (const rs of rsCache.list({ namespace: ns, controlledBy: d.metadata?.uid ?? '' })) {
+    if (sel.matches(rs.metadata?.labels)) out.push(structuredClone(rs));
+    else if (!deleting) await release(client, d as ApiObject, rs, { signal });
+  }
+  if (deleting) return out;
+  for (const rs of rsCache.list({ namespace: ns, orphan: true, labelSelector: sel })) {
+    if (rs.metadata?.deletionTimestamp) continue;
     try {
       const a = await adopt(client, d as ApiObject, rs, { signal });
       if (a) out.push(structuredClone(a));
@@ -481,8 +485,8 @@ async function rolloutRecreate(sync: Sync, rsList: ReplicaSet[]): Promise<Action
   for (const rs of oldRSs.filter(isActive)) if (await scaleReplicaSet(sync, rs, 0)) scaledDown = true;
   if (scaledDown) return syncRolloutStatus(sync, all(), newRS);
   // Wait until every old pod is gone before starting a new one.
-  const oldUids = new Set(oldRSs.map((rs) => rs.metadata?.uid));
-  const oldRunning = sync.pods().some((p) => oldUids.has(getControllerOf(p as KubeObject)?.uid) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const oldUids = new Set(oldRSs.map((rs) => rs.metadata?.uid ?? '').filter((uid) => uid));
+  const oldRunning = [...oldUids].some((uid) => sync.pods(uid).some((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'));
   if (oldRunning) return syncRolloutStatus(sync, all(), newRS);
   if (!newRS) {
     newRS = await getNewReplicaSet(sync, rsList, oldRSs, undefined, true);
@@ -523,8 +527,8 @@ const reconcileDeployment: Reconcile<Deployment, object> = async (d, ctx, signal
     }
     const rsCache = informers.forKind('apps/v1', 'ReplicaSet').cache;
     const podCache = informers.forKind('v1', 'Pod').cache;
-    const rsList = await claimReplicaSets(client, d, rsCache.list({ namespace: ns }) as ReplicaSet[], signal);
-    const sync: Sync = { d, client, recorder, now: clock.now(), signal, status: structuredClone(d.status ?? {}), pods: () => podCache.list({ namespace: ns }) as Pod[] };
+    const rsList = await claimReplicaSets(client, d, rsCache, signal);
+    const sync: Sync = { d, client, recorder, now: clock.now(), signal, status: structuredClone(d.status ?? {}), pods: (controlledBy) => podCache.list({ namespace: ns, controlledBy }) as Pod[] };
     if (d.metadata?.deletionTimestamp) {
       const split = splitReplicaSets(d, rsList);
       await syncStatusOnly(sync, rsList, split.newRS);
@@ -571,6 +575,7 @@ const reconcileDeployment: Reconcile<Deployment, object> = async (d, ctx, signal
  */
 export function addDeploymentController(manager: Manager, opts: DeploymentControllerOptions = {}): Controller<Deployment> {
   const rsCache = manager.informers.forKind('apps/v1', 'ReplicaSet').cache;
+  addOrphanIndex(rsCache);
   const deployments = manager.informers.forKind('apps/v1', 'Deployment').cache;
   const c = Controller.for('apps/v1', 'Deployment')
     .owns('apps/v1', 'ReplicaSet')

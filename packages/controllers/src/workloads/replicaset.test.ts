@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decodeAll, type KubeObject, type Pod, type ReplicaSet } from '@bosun/api';
 import { applyManifests, createTestEnv, type AdmissionConfig, type Client, type TestEnv } from '@bosun/apiserver';
 import { createManager, type Manager } from '@bosun/controller-runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addGarbageCollector } from '../core/garbage-collector';
 import { ControllerExpectations } from './expectations';
 import { comparePodsForDeletion } from './pod-utils';
@@ -136,6 +136,68 @@ describe('ReplicaSet and ReplicationController controllers', () => {
     await waitFor(s.env, async () => (await count(s, 'app=quota')) === 4, '4 pods once the quota allows', { stepMs: 1000 });
     await waitFor(s.env, async () => !(await s.client.get('apps/v1', 'ReplicaSet', 'default', 'quota')).status?.conditions?.length, 'condition cleared');
   });
+
+  // Regression: every sync listed and claimed every pod of the namespace (half the CPU
+  // of a 10,000-pod scale-up). A sync now reads its own pods from the owner index and
+  // only the orphans its selector matches.
+  it('a ReplicaSet sync examines its own pods, not every pod of the namespace', async () => {
+    const s = await setup();
+    const bare = (name: string, extra: Partial<Pod['metadata']> = {}): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: 'other' }, ...extra }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const elsewhere = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'uid-of-another-controller', controller: true }];
+    for (let i = 0; i < 150; i++) await s.client.create(bare(`orphan-${i}`));
+    for (let i = 0; i < 150; i++) await s.client.create(bare(`owned-${i}`, { ownerReferences: elsewhere }));
+    const podCache = s.manager.informers.forKind('v1', 'Pod').cache;
+    await waitFor(s.env, () => podCache.size === 300, 'the cache holds the 300 other pods');
+    const listed: number[] = [];
+    const list = podCache.list.bind(podCache);
+    const spy = vi.spyOn(podCache, 'list').mockImplementation((opts) => {
+      const out = list(opts);
+      listed.push(out.length);
+      return out;
+    });
+    await s.client.create({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    } as ReplicaSet);
+    await waitFor(s.env, async () => (await s.client.get('apps/v1', 'ReplicaSet', 'default', 'web')).status?.replicas === 3, 'status.replicas=3');
+    spy.mockRestore();
+    expect(listed.length).toBeGreaterThan(0);
+    // Each list answers with at most the ReplicaSet's 3 pods, never the 303 of the namespace.
+    expect(Math.max(...listed)).toBeLessThanOrEqual(3);
+  });
+
+  // Regression: the in-process client, watch delivery and the workers formed one
+  // continuous promise chain, so a 10,000-pod scale-up kept a host's 10 ms timer from
+  // firing until the last pod. A real timer here, on purpose.
+  it('a 2,000-pod scale-up lets a 10 ms timer fire', async () => {
+    const s = await setup();
+    const N = 2000;
+    let seen = 0;
+    const all = new Promise<void>((resolve) => {
+      s.manager.informers.forKind('v1', 'Pod').addEventHandler({ onAdd: () => void (++seen === N && resolve()) });
+    });
+    let firedDuringBurst = 0;
+    const timer = setInterval(() => void (seen > 0 && seen < N && firedDuringBurst++), 10);
+    try {
+      await s.client.create({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'burst', namespace: 'default' },
+        spec: { replicas: N, selector: { matchLabels: { app: 'burst' } }, template: { metadata: { labels: { app: 'burst' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      } as ReplicaSet);
+      // No waitFor: its own turns of the event loop would let the timer fire anyway. The
+      // fake clock moves only once the event loop is free (for rate-limited requeues).
+      let done = false;
+      void all.then(() => (done = true));
+      while (!done) await Promise.race([all, s.env.clock.advance(10)]);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(seen).toBe(N);
+    expect(firedDuringBurst).toBeGreaterThan(0);
+  }, 60_000);
 
   it.each([
     ['an unassigned pod before an assigned one', { spec: {} }, { spec: { nodeName: 'n1' } }],

@@ -16,9 +16,9 @@ import {
   type Selector,
 } from '@bosun/api';
 import type { ApiObject, Client, EventRecorder } from '@bosun/apiserver';
-import { Action, Controller, adopt, isAlreadyOwnedError, release, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import { ControllerExpectations } from './expectations';
-import { isPodActive, isPodAvailable, isPodReady, pickPodsToDelete, podFromTemplate, slowStartBatch } from './pod-utils';
+import { isPodActive, pickPodsToDelete, podFromTemplate, podReadySince, slowStartBatch } from './pod-utils';
 
 /** Upstream's BurstReplicas: at most this many creations or deletions per sync. */
 export const BURST_REPLICAS = 500;
@@ -75,33 +75,35 @@ const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e)
  * Claims the pods of `rs` as upstream's PodControllerRefManager does: pods it controls
  * and that still match stay; pods it controls that no longer match are released; orphans
  * that match are adopted (unless `rs` is being deleted). Pods of other controllers are
- * left alone.
+ * left alone. Only active pods count (upstream's FilterActivePods before claiming).
+ *
+ * Reads its own pods from the owner index and only the namespace's orphans that match,
+ * so a sync costs the pods of `rs`, not every pod of the namespace.
  */
-async function claimPods(client: Client, rs: ReplicaSetLike, selector: Selector, pods: readonly Pod[], signal: AbortSignal): Promise<Pod[]> {
-  const uid = rs.metadata?.uid;
+async function claimPods(client: Client, rs: ReplicaSetLike, selector: Selector, pods: { list(opts: CacheListOptions): Pod[] }, signal: AbortSignal): Promise<Pod[]> {
+  const uid = rs.metadata?.uid ?? '';
+  const ns = rs.metadata?.namespace ?? '';
+  const deleting = !!rs.metadata?.deletionTimestamp;
   const claimed: Pod[] = [];
-  let canAdopt: boolean | undefined;
-  for (const pod of pods) {
-    const ref = getControllerOf(pod as KubeObject);
-    const matches = selector.matches(pod.metadata?.labels);
-    if (ref) {
-      if (ref.uid !== uid) continue;
-      if (matches) claimed.push(pod);
-      else if (!rs.metadata?.deletionTimestamp) await release(client, rs as ApiObject, pod, { signal });
-      continue;
-    }
-    if (!matches || pod.metadata?.deletionTimestamp || rs.metadata?.deletionTimestamp) continue;
-    // Recheck live that the controller may adopt (not deleted, same uid), once per sync.
-    canAdopt ??= await (async () => {
-      try {
-        const fresh = await client.get(rs.apiVersion ?? '', rs.kind ?? '', rs.metadata?.namespace ?? '', rs.metadata?.name ?? '', { signal });
-        return fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp;
-      } catch (e) {
-        if (isNotFound(e)) return false;
-        throw e;
-      }
-    })();
-    if (!canAdopt) continue;
+  for (const pod of pods.list({ namespace: ns, controlledBy: uid })) {
+    if (!isPodActive(pod)) continue;
+    if (selector.matches(pod.metadata?.labels)) claimed.push(pod);
+    else if (!deleting) await release(client, rs as ApiObject, pod, { signal });
+  }
+  if (deleting) return claimed;
+  const orphans = pods.list({ namespace: ns, orphan: true, labelSelector: selector }).filter(isPodActive);
+  if (!orphans.length) return claimed;
+  // Recheck live that the controller may adopt (not deleted, same uid), once per sync.
+  let canAdopt: boolean;
+  try {
+    const fresh = await client.get(rs.apiVersion ?? '', rs.kind ?? '', ns, rs.metadata?.name ?? '', { signal });
+    canAdopt = fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    canAdopt = false;
+  }
+  if (!canAdopt) return claimed;
+  for (const pod of orphans) {
     try {
       const adopted = await adopt(client, rs as ApiObject, pod, { signal });
       if (adopted) claimed.push(adopted);
@@ -179,10 +181,9 @@ const reconcileReplicaSet: Reconcile<ReplicaSetLike, RsCtx> = async (rs, ctx, si
   const selector = flavor.selector(rs);
   try {
     const podCache = ctx.informers.forKind('v1', 'Pod').cache;
-    const all = podCache.list({ namespace: ns }).filter(isPodActive);
     // Sync only once what we asked for has been seen: a slow watch must not double-create.
     const needsSync = expectations.satisfied(key);
-    const claimed = await claimPods(client, rs, selector, all, signal);
+    const claimed = await claimPods(client, rs, selector, podCache, signal);
     let result: { error?: unknown; reason?: 'FailedCreate' | 'FailedDelete' } = {};
     if (needsSync && !rs.metadata?.deletionTimestamp) result = await manageReplicas({ ...ctx }, rs, key, claimed, signal);
 
@@ -190,16 +191,27 @@ const reconcileReplicaSet: Reconcile<ReplicaSetLike, RsCtx> = async (rs, ctx, si
     const now = clock.now();
     const minReady = rs.spec?.minReadySeconds ?? 0;
     const templateLabels = selectorFromSet((rs.spec?.template as PodTemplateSpec | undefined)?.metadata?.labels ?? {});
-    const ready = claimed.filter(isPodReady);
-    const available = claimed.filter((p) => isPodAvailable(p, minReady, now));
+    // One pass: this runs on every sync, over every pod of the ReplicaSet.
+    let ready = 0;
+    let available = 0;
+    let fullyLabeled = 0;
+    let nextAvailable = Infinity; // when the first ready pod that is not yet available becomes so
+    for (const p of claimed) {
+      if (templateLabels.matches(p.metadata?.labels)) fullyLabeled++;
+      const since = podReadySince(p);
+      if (since === undefined) continue;
+      ready++;
+      if (minReady <= 0 || since + minReady * 1000 <= now) available++;
+      else nextAvailable = Math.min(nextAvailable, since + minReady * 1000);
+    }
     const prevStatus: NonNullable<ReplicaSet['status']> = (rs.status ?? {}) as NonNullable<ReplicaSet['status']>;
     const conditions = failureCondition(prevStatus.conditions as Condition[] | undefined, result, now);
     const status = {
       ...prevStatus,
       replicas: claimed.length,
-      fullyLabeledReplicas: claimed.filter((p) => templateLabels.matches(p.metadata?.labels)).length,
-      readyReplicas: ready.length,
-      availableReplicas: available.length,
+      fullyLabeledReplicas: fullyLabeled,
+      readyReplicas: ready,
+      availableReplicas: available,
       observedGeneration: rs.metadata?.generation ?? 0,
       conditions,
     };
@@ -217,10 +229,7 @@ const reconcileReplicaSet: Reconcile<ReplicaSetLike, RsCtx> = async (rs, ctx, si
     // Waiting on our own creations or deletions: their events bring us back; the TTL, if they never come.
     if (!needsSync) return Action.requeueAfter(expectations.remainingMs(key));
     // Pods ready but not yet available become available at a known time: look again then.
-    if (minReady > 0 && ready.length > available.length) {
-      const next = Math.min(...ready.filter((p) => !available.includes(p)).map((p) => Date.parse(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') + minReady * 1000));
-      return Action.requeueAfter(Number.isFinite(next) ? Math.max(1, next - now) : minReady * 1000);
-    }
+    if (minReady > 0 && ready > available) return Action.requeueAfter(Number.isFinite(nextAvailable) ? Math.max(1, nextAvailable - now) : minReady * 1000);
     return Action.awaitChange();
   } catch (e) {
     if (isConflict(e)) return Action.requeue();
@@ -236,6 +245,7 @@ function addFlavor(manager: Manager, flavor: Flavor, opts: ReplicaSetControllerO
   };
   // Observe creations and deletions before the controller's own handlers enqueue the owner.
   const pods = manager.informers.forKind('v1', 'Pod');
+  addOrphanIndex(pods.cache);
   pods.addEventHandler({
     onAdd: (pod) => {
       const k = ownerKey(pod);
