@@ -1,16 +1,17 @@
 /**
  * API server benchmarks: creates through the full admission chain against a floor
- * measured in the same run, watch fan-out through the Client, and a selector list of
+ * measured in the same run (their ratio, and the 30,000 creates/s target), where a
+ * create's time goes stage by stage, watch fan-out through the Client, and lists of
  * 10,000 pods through the Client. Run alone with `npx tsx bench/apiserver.bench.ts`, or
- * through `run()` from the bench runner. Takes about 30 s.
+ * through `run()` from the bench runner. Takes about 40 s.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { FieldPath, createScheme, validateObjectMeta, type KubeObject } from '@bosun/api';
 import { createMemoryStore } from '@bosun/store';
 import { createApiServer, createClient, type Client } from '@bosun/apiserver';
-import { copyIn } from '../packages/apiserver/src/util';
-import { structureCauses } from '../packages/apiserver/src/structure';
+import { copyIn, copyInTyped } from '../packages/apiserver/src/util';
+import { typeStateFor } from '../packages/apiserver/src/structure';
 
 /** One figure. */
 export interface BenchResult {
@@ -77,47 +78,97 @@ async function freshClient(): Promise<{ client: Client; stop: () => Promise<void
   return { client: createClient(server), stop: () => server.stop().then(() => server.store.close()) };
 }
 
+/** Creates/s the foundation issue asks of the API server on this kind of box (2 cores, ~100k/s floor). */
+const CREATE_TARGET = 30_000;
+
+/**
+ * Creates through the Client against the floor (what any store must at least do:
+ * serialize the pod and index it, with one await, as the create loop has), each round
+ * measuring both back to back, in alternating order, and the ratio taken per round: on a
+ * box shared with other work the ratio stays meaningful when both rates drop. (Not
+ * interleaved in small chunks: the Client lets the event loop turn every few
+ * milliseconds, V8 runs its pending young-generation collections in those turns, and
+ * the creates would then pay for the floor's garbage too.)
+ */
 async function benchCreates(): Promise<BenchResult[]> {
   const n = 20_000;
   const pods = Array.from({ length: n }, (_, i) => apiPod(i));
   const bytes = JSON.stringify(pods[0]).length;
-  const apiRuns: number[] = [];
-  const floorRuns: number[] = [];
+  const apiRates: number[] = [];
+  const floorRates: number[] = [];
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  const cpuMs = (from: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(from);
+    return (u.user + u.system) / 1000;
+  };
   let measured = 0;
   // Warm up the JIT on one round, then measure rounds until at least 4 s of creates.
-  for (let round = 0; round < 12 && (round < 4 || measured < 4000); round++) {
+  for (let round = 0; round < 12 && (round < 5 || measured < 4000); round++) {
     const { client, stop } = await freshClient();
-    let t = performance.now();
-    for (let i = 0; i < n; i++) await client.create(pods[i]);
-    const ms = performance.now() - t;
-    await stop();
-
-    const map = new Map<string, string>();
-    t = performance.now();
-    for (let i = 0; i < n; i++) {
-      const p = pods[i];
-      map.set(`default/${p.metadata!.name}`, JSON.stringify(p));
-      await undefined;
+    let apiMs = 0;
+    let apiCpu = 0;
+    let floorMs = 0;
+    let floorCpu = 0;
+    const creates = async () => {
+      const t = performance.now();
+      const u = process.cpuUsage();
+      for (let i = 0; i < n; i++) await client.create(pods[i]);
+      apiMs = performance.now() - t;
+      apiCpu = cpuMs(u);
+    };
+    const floorOps = async () => {
+      const map = new Map<string, string>();
+      const t = performance.now();
+      const u = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const p = pods[i];
+        map.set(`default/${p.metadata!.name}`, JSON.stringify(p));
+        await undefined;
+      }
+      floorMs = performance.now() - t;
+      floorCpu = cpuMs(u);
+    };
+    if (round % 2 === 0) {
+      await creates();
+      await floorOps();
+    } else {
+      await floorOps();
+      await creates();
     }
-    const floorMs = performance.now() - t;
+    await stop();
     if (round === 0) continue;
-    apiRuns.push(ms);
-    floorRuns.push(floorMs);
-    measured += ms;
+    apiRates.push((n / apiMs) * 1000);
+    floorRates.push((n / floorMs) * 1000);
+    ratios.push(floorMs / apiMs); // (creates/s) ÷ (floor ops/s)
+    cpuRatios.push(floorCpu / apiCpu);
+    measured += apiMs;
   }
-  const apiMs = median(apiRuns);
-  const floorMs = median(floorRuns);
-  const api = Math.round((n / apiMs) * 1000);
-  const floor = Math.round((n / floorMs) * 1000);
+  const api = Math.round(median(apiRates));
+  const floor = Math.round(median(floorRates));
+  const ratio = median(ratios);
+  const met = api >= CREATE_TARGET;
+  const rounds = `median of ${apiRates.length} rounds (${(measured / 1000).toFixed(1)} s of creates)`;
   return [
     {
       name: 'API create (admission + memory store)',
       value: api,
       unit: 'ops/s',
-      note: `${bytes}-byte pod JSON, ${n} distinct pods per round, median of ${apiRuns.length} rounds (${(measured / 1000).toFixed(1)} s); conversion, defaulting, validation, uid/timestamps, namespace check; target ≥ 30,000`,
+      note: `${bytes}-byte pod JSON, ${n} distinct pods per round, ${rounds}; conversion, type check, defaulting, validation, uid/timestamps, namespace check, store`,
     },
-    { name: 'floor: JSON.stringify + Map.set', value: floor, unit: 'ops/s', note: 'same pods, same loop, one await per op' },
-    { name: 'API create cost vs floor', value: Number((floor / api).toFixed(2)), unit: 'x' },
+    { name: 'floor: JSON.stringify + Map.set', value: floor, unit: 'ops/s', note: 'same pods, one await per op, measured in each round next to the creates' },
+    {
+      name: 'API create ÷ floor',
+      value: Number(ratio.toFixed(3)),
+      unit: 'x',
+      note: `median of per-round ratios (in CPU time: ${median(cpuRatios).toFixed(3)}); the target is 0.3 of a ~100k/s floor; ${Math.round(ratio * 100_000)}/s at 100k/s`,
+    },
+    {
+      name: `API create target ≥ ${CREATE_TARGET.toLocaleString('en')}/s`,
+      value: Number((api / CREATE_TARGET).toFixed(2)),
+      unit: '× target',
+      note: met ? 'met' : `not met on this run (floor ${floor}/s; ratio ${ratio.toFixed(3)} vs the 0.3 the target implies)`,
+    },
   ];
 }
 
@@ -129,6 +180,7 @@ async function benchStages(): Promise<BenchResult[]> {
   const n = 20_000;
   const scheme = createScheme();
   const info = scheme.require('v1', 'Pod');
+  const podState = typeStateFor('Pod');
   const pods = Array.from({ length: n }, (_, i) => apiPod(i));
   const copies = pods.map((p) => copyIn(p));
   const defaulted = pods.map((p) => {
@@ -148,9 +200,11 @@ async function benchStages(): Promise<BenchResult[]> {
   const storeStage = async () => {
     const runs: number[] = [];
     for (let r = 0; r < 3; r++) {
+      // The server hands the store its private copy (`owned`); each create gets a fresh one.
+      const objs = defaulted.map((d) => copyIn(d));
       const store = createMemoryStore();
       const t = performance.now();
-      for (let i = 0; i < n; i++) await store.create({ resource: 'pods', namespace: 'default', name: defaulted[i].metadata!.name! }, defaulted[i]);
+      for (let i = 0; i < n; i++) await store.create({ resource: 'pods', namespace: 'default', name: objs[i].metadata!.name! }, objs[i], { owned: true });
       runs.push(((performance.now() - t) * 1000) / n);
       await store.close();
     }
@@ -158,12 +212,11 @@ async function benchStages(): Promise<BenchResult[]> {
   };
   const meta = FieldPath.root('metadata');
   const rows: Array<[string, number, string]> = [
-    ['copy of the request (apiserver copyIn)', stage((i) => copyIn(pods[i])), '@bosun/apiserver'],
-    ['type check (apiserver structureCauses)', stage((i) => structureCauses(copies[i])), '@bosun/apiserver, rules from @bosun/api'],
+    ['copy + type check of the request (apiserver copyInTyped)', stage((i) => copyInTyped(pods[i], podState)), '@bosun/apiserver, rules from @bosun/api'],
     ['defaulting (Pod defaulter)', stage((i) => info.defaulter!(copies[i])), '@bosun/api'],
     ['ObjectMeta validation', stage((i) => validateObjectMeta(defaulted[i].metadata, { namespaced: true }, meta)), '@bosun/api'],
     ['Pod validation', stage((i) => info.validate!(defaulted[i])), '@bosun/api'],
-    ['memory store create', await storeStage(), '@bosun/store'],
+    ['memory store create (owned, as the server calls it)', await storeStage(), '@bosun/store'],
     ['JSON.stringify of the pod (floor reference)', stage((i) => JSON.stringify(defaulted[i])), ''],
   ];
   return rows.map(([name, value, owner]) => ({ name: `create stage: ${name}`, value, unit: 'µs/pod', note: owner }));
@@ -217,23 +270,29 @@ async function benchList(): Promise<BenchResult[]> {
   const n = 10_000;
   const { client, stop } = await freshClient();
   for (let i = 0; i < n; i++) await client.create(apiPod(i, { shard: String(i % 10) }));
+  // The first full list parses every stored text; from a version's second read on, the
+  // store clones its shared parsed copy instead (see MemoryStore), which the later runs show.
+  let t = performance.now();
+  await client.list('v1', 'Pod', { namespace: 'default' });
+  const firstAll = performance.now() - t;
   const times: number[] = [];
   let count = 0;
   for (let r = 0; r < 40; r++) {
-    const t = performance.now();
+    t = performance.now();
     count = (await client.list('v1', 'Pod', { namespace: 'default', labelSelector: 'shard=3' })).items.length;
     if (r >= 3) times.push(performance.now() - t);
   }
   const allTimes: number[] = [];
   for (let r = 0; r < 8; r++) {
-    const t = performance.now();
+    t = performance.now();
     await client.list('v1', 'Pod', { namespace: 'default' });
     if (r >= 2) allTimes.push(performance.now() - t);
   }
   await stop();
   return [
     { name: 'list 10,000 pods via Client, label selector matching 10%', value: Number(median(times).toFixed(2)), unit: 'ms', note: `${count} items, each the caller's copy; median` },
-    { name: 'list 10,000 pods via Client, no selector', value: Number(median(allTimes).toFixed(2)), unit: 'ms', note: 'median' },
+    { name: 'list 10,000 pods via Client, no selector', value: Number(median(allTimes).toFixed(2)), unit: 'ms', note: 'median of repeated lists' },
+    { name: 'list 10,000 pods via Client, no selector, first list', value: Number(firstAll.toFixed(2)), unit: 'ms', note: 'one run: every item parsed from its stored text' },
   ];
 }
 

@@ -289,14 +289,16 @@ export class ApiServer {
    * 403 when it is terminating or an admission plugin denies the request.
    */
   async create(input: ApiObject, opts: ServerCreateOptions = {}): Promise<KubeObject> {
-    // One walk copies the request and checks its field types (for the kind it names).
-    const kind = typeof input?.kind === 'string' ? input.kind : '';
-    const { copy, wellTyped } = copyInTyped(input as KubeObject, typeStateFor(kind));
-    const info = this.scheme.lookup(copy.apiVersion ?? '', copy.kind ?? '');
+    // For a served kind, one walk copies the request and checks its field types. Others
+    // (legacy versions to convert, unknown kinds) and ill-typed requests (for the
+    // causes) take the separate check; so do requests whose copy names another kind
+    // than the request did (a getter), as the check must be that of the kind served.
+    const named = isRecord(input) ? this.scheme.lookup(stringOr(input.apiVersion), stringOr(input.kind)) : undefined;
+    const { copy, wellTyped } = named ? copyInTyped(input as KubeObject, typeStateFor(named.kind)) : { copy: copyIn(input as KubeObject), wellTyped: false };
+    const info = named && copy.apiVersion === named.apiVersion && copy.kind === named.kind ? named : this.scheme.lookup(copy.apiVersion ?? '', copy.kind ?? '');
     const obj = info ? copy : this.scheme.toServed(copy);
     const r = info ? this.resourceOf(info) : this.resolve(obj.apiVersion, obj.kind);
-    // Converted objects, and ill-typed ones (for the causes), take the full check.
-    if (!(info && wellTyped && copy.kind === kind)) checkTypes(r.info, obj, 'body');
+    if (!(wellTyped && info === named)) checkTypes(r.info, obj, 'body');
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
     const meta = metaOf(obj);
@@ -563,7 +565,11 @@ export class ApiServer {
         const proposed = await tryUpdate(current);
         return { object: proposed, old: old!, deleted: false };
       }
-      const stored = await this.store.guaranteedUpdate(key, tryUpdate, plan.preconditions);
+      // A body's proposed object is built from this request's private copy and the stored
+      // object's copies only, so the store may hand it back instead of parsing one; a
+      // patch result may hold parts of the caller's patch, a plugin values it keeps.
+      const owned = plan.source === 'body' && this.mutating.length === 0;
+      const stored = await this.store.guaranteedUpdate(key, tryUpdate, plan.preconditions, owned ? OWNED : undefined);
       if (r.kind === NAMESPACE_KIND && r.group === '') this.namespaces.observe(stored);
       if (this.deletable(r, stored)) {
         const last = await this.completeDeletion(r, key, stored);
@@ -911,6 +917,10 @@ export class ApiServer {
 
 // ---------------------------------------------------------------- helpers
 
+function stringOr(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 function parseRecord(text: string | undefined): KubeObject | undefined {
   if (!text) return undefined;
   try {
@@ -944,9 +954,14 @@ function pinServerMetadata(meta: Meta, old: ObjectMeta): void {
   meta.name = old.name;
   if (old.namespace !== undefined) meta.namespace = old.namespace;
   else delete meta.namespace;
-  meta.uid = old.uid;
-  meta.creationTimestamp = old.creationTimestamp;
-  meta.resourceVersion = old.resourceVersion;
+  // Absent stays absent, not a member holding undefined: the result may be handed back
+  // as the caller's copy (an owned write), which must read like a parsed one.
+  if (old.uid !== undefined) meta.uid = old.uid;
+  else if ('uid' in meta) delete meta.uid;
+  if (old.creationTimestamp !== undefined) meta.creationTimestamp = old.creationTimestamp;
+  else if ('creationTimestamp' in meta) delete meta.creationTimestamp;
+  if (old.resourceVersion !== undefined) meta.resourceVersion = old.resourceVersion;
+  else if ('resourceVersion' in meta) delete meta.resourceVersion;
   if (old.generateName !== undefined && meta.generateName === undefined) meta.generateName = old.generateName;
   if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
   else delete meta.deletionTimestamp;

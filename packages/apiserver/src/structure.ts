@@ -16,10 +16,10 @@ export function structureCauses(obj: Record<string, unknown>): FieldCause[] {
  * The structure rules of one kind as a state machine over an object's members, for
  * checking types while walking the object for another reason (`copyIn` does, so a
  * create walks its request once). A value at a state must have every type in `types`;
- * a list's items are at `item`, a mapping's member `key` at `named[names.indexOf(key)]`
- * when listed, else at `star`;
- * undefined means nothing at or below is checked. A walk that finds every value well
- * typed agrees with {@link structureCauses} finding nothing. Built once per kind.
+ * a list's items are at `item`; a mapping's member `key` is at `named[names.indexOf(key)]`
+ * when listed, else at `star`. Undefined means nothing at or below is checked. A walk
+ * that finds every value well typed agrees with {@link structureCauses} finding nothing.
+ * Built once per kind.
  */
 export interface TypeState {
   /** Bit set of types the value must have (see {@link hasTypes}); 0: any. */

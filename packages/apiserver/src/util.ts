@@ -72,14 +72,14 @@ export function copyInTyped<T>(obj: T, state: TypeState | undefined): { copy: T;
 let typed = true;
 
 /** Records a value of the wrong type for its state. */
-function checkTypes(c: unknown, s: TypeState | undefined): void {
+function noteTypes(c: unknown, s: TypeState | undefined): void {
   if (s !== undefined && s.types !== 0 && c !== null && c !== undefined && !hasTypes(c, s.types)) typed = false;
 }
 
 function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown {
   if (typeof v !== 'object') {
     const c = copyPrimitive(v);
-    if (s !== undefined) checkTypes(c, s);
+    if (s !== undefined) noteTypes(c, s);
     return c;
   }
   if (v === null) return null;
@@ -100,10 +100,10 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
         out.push(copyValue(x, depth + 1, item) ?? null);
         continue;
       }
-      if (item !== undefined) checkTypes(c, item);
+      if (item !== undefined) noteTypes(c, item);
       out.push(c);
     }
-    if (s !== undefined) checkTypes(out, s);
+    if (s !== undefined) noteTypes(out, s);
     return out;
   }
   const proto: unknown = Object.getPrototypeOf(v);
@@ -122,7 +122,7 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
       else if (typeof x === 'number') c = Number.isFinite(x) ? x + 0 : null;
       else c = copyValue(x, depth + 1, ks);
       if (c === undefined) continue;
-      if (ks !== undefined && typeof x !== 'object') checkTypes(c, ks);
+      if (ks !== undefined && typeof x !== 'object') noteTypes(c, ks);
       if (k === '__proto__') setData(out, k, c);
       else out[k] = c;
     }
@@ -133,7 +133,7 @@ function copyValue(v: unknown, depth: number, s: TypeState | undefined): unknown
       else if (c !== undefined) out[k] = c;
     }
   }
-  if (s !== undefined) checkTypes(out, s);
+  if (s !== undefined) noteTypes(out, s);
   return out;
 }
 

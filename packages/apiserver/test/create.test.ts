@@ -60,6 +60,7 @@ describe('create: server-owned metadata', () => {
     expect(JSON.stringify(input)).toBe(before);
     created.spec!.containers[0].image = 'changed';
     created.metadata!.labels!.app = 'changed';
+    expect(JSON.stringify(input)).toBe(before);
     const stored = await env.client.get('v1', 'Pod', 'default', 'web-1');
     expect(stored.spec!.containers[0].image).toBe('nginx:1.25');
     expect(stored.metadata.labels!.app).toBe('web');
@@ -320,6 +321,16 @@ describe('admission chain', () => {
     const created = await env.client.create(pod('p'));
     expect(seen).toEqual(['first:Always', 'second:yes', 'check:CREATE:uid']);
     expect(created.metadata!.labels).toEqual({ app: 'web', injected: 'yes' });
+  });
+
+  it('returns a copy that shares nothing with values a mutating plugin put in (regression: a plugin’s shared label map leaked to callers)', async () => {
+    const injected = { team: 'a' };
+    const mutating: MutatingAdmissionPlugin[] = [{ name: 'team', handles: (_op, kind) => kind.kind === 'Pod', admit: (a) => void (a.object.metadata!.labels = injected) }];
+    await using env = await createTestEnv({ admission: { mutating } });
+    const created = await env.client.create(pod('p'));
+    created.metadata!.labels!.team = 'changed';
+    expect(injected).toEqual({ team: 'a' });
+    expect((await env.client.get('v1', 'Pod', 'default', 'p')).metadata.labels).toEqual({ team: 'a' });
   });
 
   it('validates what mutating plugins produce', async () => {

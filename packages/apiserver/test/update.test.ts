@@ -12,6 +12,23 @@ describe('update', () => {
     expect(e.message).toBe('Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again');
   });
 
+  it.each([
+    ['an update', 'update'],
+    ['a status update', 'updateStatus'],
+    ['an update that changes nothing', 'noop'],
+  ] as const)('%s returns a copy shared with neither the caller’s object nor the store', async (_n, how) => {
+    await using env = await createTestEnv();
+    const d = await env.client.create(deployment('web'));
+    const input = how === 'noop' ? d : { ...d, metadata: { ...d.metadata, labels: { app: 'web', v: '2' } }, status: { replicas: 1 } };
+    const before = JSON.stringify(input);
+    const out = how === 'updateStatus' ? await env.client.updateStatus(input) : await env.client.update(input);
+    const stored = JSON.stringify(await env.client.get('apps/v1', 'Deployment', 'default', 'web'));
+    out.metadata!.labels!.app = 'changed';
+    out.spec!.replicas = 99;
+    expect(JSON.stringify(input)).toBe(before);
+    expect(JSON.stringify(await env.client.get('apps/v1', 'Deployment', 'default', 'web'))).toBe(stored);
+  });
+
   it('treats an update without resourceVersion as unconditional', async () => {
     await using env = await createTestEnv();
     const c = await env.client.create(configMap('c', { a: '1' }));

@@ -20,7 +20,7 @@ export interface StoreConformanceOptions {
  * file. `factory` is called before each test and must return an empty store; the suite
  * closes it after the test.
  *
- * Covers: create/get/update/delete and their errors, preconditions, no-op updates, one
+ * Covers: create/get/update/delete and their errors, owned writes, preconditions, no-op updates, one
  * revision across resources, list order, selectors, pagination over a consistent
  * snapshot, reads at past revisions, compaction, watch order and resumption, filter
  * transitions, initial events, bookmarks, slow watchers, stopping, and read-modify-write
@@ -70,6 +70,34 @@ export function describeStoreConformance(name: string, factory: () => Promise<Ob
         (got.metadata!.labels as Record<string, string>).app = 'mutated-get';
         expect((await store.get(key('web-1'))).metadata?.labels).toEqual({ app: 'web' });
         expect(input.metadata?.resourceVersion).toBeUndefined();
+      });
+
+      it('an owned create returns the object with its resourceVersion, and the store keeps no reference to it', async () => {
+        const input = pod('web-1', { labels: { app: 'web' } });
+        const created = await store.create(key('web-1'), input, { owned: true });
+        expect(created.metadata?.resourceVersion).toBe(await store.currentRevision());
+        expect(created.metadata?.labels).toEqual({ app: 'web' });
+        // The store may hand back `input` itself: neither it nor the result reaches the stored state.
+        (input.metadata!.labels as Record<string, string>).app = 'mutated-input';
+        (created.metadata!.labels as Record<string, string>).app = 'mutated-result';
+        const got = await store.get(key('web-1'));
+        expect(got.metadata?.labels).toEqual({ app: 'web' });
+        expect(got.metadata?.resourceVersion).toBe(await store.currentRevision());
+      });
+
+      it('owned updates and read-modify-writes return the written object, and the store keeps no reference to it', async () => {
+        const created = await store.create(key('web-1'), pod('web-1', { labels: { app: 'web' } }));
+        // Owned objects share nothing with anything the caller keeps: a deep copy, not a spread of `created`.
+        const updated = await store.update(key('web-1'), { ...structuredClone(created), spec: { nodeName: 'node-1' } }, undefined, { owned: true });
+        expect(rv(updated)).toBeGreaterThan(rv(created));
+        expect(updated.spec).toEqual({ nodeName: 'node-1' });
+        (updated.spec as Record<string, string>).nodeName = 'mutated';
+        const next = await store.guaranteedUpdate(key('web-1'), (cur) => ({ ...cur, spec: { nodeName: 'node-2' } }), undefined, { owned: true });
+        expect(String(rv(next))).toBe(await store.currentRevision());
+        (next.spec as Record<string, string>).nodeName = 'mutated';
+        expect((await store.get(key('web-1'))).spec).toEqual({ nodeName: 'node-2' });
+        const same = await store.update(key('web-1'), pod('web-1', { labels: { app: 'web' }, nodeName: 'node-2' }), undefined, { owned: true });
+        expect(rv(same)).toBe(rv(await store.get(key('web-1'))));
       });
 
       it('create ignores a resourceVersion set on the input', async () => {

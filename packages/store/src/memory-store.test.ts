@@ -53,6 +53,28 @@ describe('MemoryStore', () => {
     expect(() => createMemoryStore(opts)).toThrow(RangeError);
   });
 
+  it('an owned write returns the very object it was given, with its resourceVersion, and parses nothing', async () => {
+    const store = make();
+    const input = pod('a', { app: 'web' });
+    const created = await store.create(key('a'), input, { owned: true });
+    expect(created).toBe(input);
+    expect(created.metadata?.resourceVersion).toBe('2');
+    const next = { ...structuredClone(created), spec: { nodeName: 'n' } };
+    expect(await store.update(key('a'), next, undefined, { owned: true })).toBe(next);
+    expect(next.metadata?.resourceVersion).toBe('3');
+    expect(await store.get(key('a'))).toEqual(next);
+  });
+
+  it('a version read again is cloned from its shared parsed copy: reads stay independent copies', async () => {
+    const store = make();
+    await store.create(key('a'), pod('a', { app: 'web' }));
+    const reads = [await store.get(key('a')), await store.get(key('a')), (await store.list({ resource: 'pods' })).items[0]];
+    for (const r of reads) expect(Object.isFrozen(r) || Object.isFrozen(r.metadata)).toBe(false);
+    (reads[1].metadata!.labels as Record<string, string>).app = 'mutated';
+    expect(reads[2].metadata?.labels).toEqual({ app: 'web' });
+    expect(await store.get(key('a'))).toEqual(reads[0]);
+  });
+
   it('starts at revision 1, so a list never returns the "any" resourceVersion 0', async () => {
     const store = make();
     expect([await store.currentRevision(), (await store.list({ resource: 'pods' })).resourceVersion]).toEqual(['1', '1']);

@@ -22,6 +22,7 @@ describe('validateObjectMeta', () => {
     ['refuses a label value longer than 63 characters', { name: 'web', namespace: 'd', labels: { app: 'x'.repeat(64) } }, ns, 'metadata.labels', 'Invalid value: "xxxx'],
     ['refuses a bad annotation key', { name: 'web', namespace: 'd', annotations: { 'a b': 'v' } }, ns, 'metadata.annotations', 'Invalid value: "a b"'],
     ['refuses more than 256 KiB of annotations', { name: 'web', namespace: 'd', annotations: { big: 'x'.repeat(262145) } }, ns, 'metadata.annotations', 'Too long: may not be more than 262144 bytes'],
+    ['counts annotation size in UTF-8 bytes, not characters', { name: 'web', namespace: 'd', annotations: { a: 'é'.repeat(131072) } }, ns, 'metadata.annotations', 'Too long: may not be more than 262144 bytes'],
     ['requires the owner reference uid', { name: 'web', namespace: 'd', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs' }] }, ns, 'metadata.ownerReferences[0].uid', 'Invalid value: "": uid must not be empty'],
     ['requires the owner reference apiVersion', { name: 'web', namespace: 'd', ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', uid: '1' }] }, ns, 'metadata.ownerReferences[0].apiVersion', 'Invalid value: "": version must not be empty'],
     [
@@ -43,6 +44,11 @@ describe('validateObjectMeta', () => {
     ['refuses a negative generation', { name: 'web', namespace: 'd', generation: -1 }, ns, 'metadata.generation', 'Invalid value: -1: must be greater than or equal to 0'],
   ])('%s', (_, meta, opts, field, message) => {
     expect(validateObjectMeta(meta, opts)).toContainEqual(cause(field, message));
+  });
+
+  it('accepts annotations of exactly 256 KiB of UTF-8, and multi-byte ones below it', () => {
+    expect(validateObjectMeta({ name: 'web', namespace: 'd', annotations: { a: 'é'.repeat(131071), b: '' } }, ns)).toEqual([]);
+    expect(validateObjectMeta({ name: 'web', namespace: 'd', annotations: { a: 'x'.repeat(262143) } }, ns)).toEqual([]);
   });
 
   it('says which controllers collide', () => {

@@ -92,11 +92,6 @@ export function at(parent: Path, name: string | undefined): Path {
   return name === undefined ? parent : parent.child(name);
 }
 
-/** True exactly when {@link int} accepts `v` without a cause (absent or an integer). */
-export function isIntOrAbsent(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v));
-}
-
 /** True exactly when {@link nonNegative} adds no cause for `v`. */
 export function isNonNegativeOrAbsent(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0);
@@ -361,10 +356,13 @@ export function cidrFamily(s: string): 4 | 6 | undefined {
 // ---- quantities -----------------------------------------------------------------------
 
 // Objects repeat a handful of quantity spellings ('250m', '512Mi'): parse each once.
-// Quantities are immutable, so sharing them is safe; the cache is bounded.
+// Quantities are immutable, so sharing them is safe; the cache is bounded, and keeps no
+// spelling longer than any sensible quantity.
 const parsedQuantities = new Map<string | number, Quantity | null>();
 const QUANTITY_CACHE_SIZE = 1024;
+const QUANTITY_CACHE_MAX_LENGTH = 64;
 function parseQuantityCached(v: string | number): Quantity | undefined {
+  if (typeof v === 'string' && v.length > QUANTITY_CACHE_MAX_LENGTH) return tryParseQuantity(v);
   let q = parsedQuantities.get(v);
   if (q === undefined) {
     if (parsedQuantities.size >= QUANTITY_CACHE_SIZE) parsedQuantities.clear();
