@@ -1,6 +1,7 @@
 import { rfc3339Micro, type Lease } from '@bosun/api';
 import { createTestEnv, type Client, type TestEnv } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
+import { faultyClient } from './faulty-client.test-helper';
 import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-election';
 
 const LOCK = { namespace: 'kube-system', name: 'my-controller' };
@@ -8,53 +9,6 @@ const LEASE_MS = 15_000;
 const RENEW_MS = 10_000;
 const RETRY_MS = 2_000;
 
-/**
- * A client whose writes and reads (not lists or watches) can be made to hang, ignoring
- * their abort signal as a dead connection would, or to fail, to simulate a paused or
- * partitioned process. `gets` counts reads; `beforeUpdate` runs before every update.
- */
-function faultyClient(inner: Client) {
-  let mode: 'ok' | 'hang' | 'fail' = 'ok';
-  let release: (() => void)[] = [];
-  const state = { gets: 0, beforeUpdate: undefined as undefined | (() => Promise<void>) };
-  const gate = async () => {
-    if (mode === 'hang') await new Promise<void>((r) => release.push(r));
-    if (mode === 'fail') throw new Error('connect ECONNREFUSED');
-  };
-  const client: Client = {
-    ...inner,
-    async get(...args: Parameters<Client['get']>) {
-      await gate();
-      state.gets++;
-      return inner.get(...args);
-    },
-    async create(...args: Parameters<Client['create']>) {
-      await gate();
-      return inner.create(...args);
-    },
-    async update(...args: Parameters<Client['update']>) {
-      await gate();
-      await state.beforeUpdate?.();
-      return inner.update(...args);
-    },
-    async patch(...args: Parameters<Client['patch']>) {
-      await gate();
-      return inner.patch(...args);
-    },
-  } as Client;
-  return {
-    client,
-    state,
-    set(m: 'ok' | 'hang' | 'fail') {
-      mode = m;
-      if (m !== 'hang') {
-        const rs = release;
-        release = [];
-        for (const r of rs) r();
-      }
-    },
-  };
-}
 
 async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
