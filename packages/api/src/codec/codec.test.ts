@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, isApiError } from '../errors';
 import { createScheme } from '../kinds/builtin';
 import { decode, decodeAll, decodeAs, encode, encodeAll } from './codec';
 import { MAX_ALIAS_COUNT } from './parse';
+import { errorOf } from '../../../../test/support/api-error';
 
 const scheme = createScheme();
 
-/** The ApiError `f` throws (fails the test when it throws something else or nothing). */
-function errorOf(f: () => unknown): ApiError {
-  try {
-    f();
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 const pod = (name = 'web', extra = '') => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${extra}`;
 

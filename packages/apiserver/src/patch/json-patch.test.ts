@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isApiError, type ApiError } from '@bosun/api';
 import { applyJsonPatch, parseJsonPatch, MAX_JSON_PATCH_OPERATIONS, type JsonPatchOperation } from './json-patch';
+import { errorOf } from '../../../../test/support/api-error';
 
-function errorOf(f: () => unknown): ApiError {
-  try {
-    f();
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 const ops = (x: unknown) => x as JsonPatchOperation[];
 

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isApiError, type ApiError } from '@bosun/api';
 import { applyStrategicMergePatch } from './strategic-merge-patch';
 import { patchSchemaFor } from './builtin-patch-schemas';
 import { mergeItemSchema } from './test-fixtures';
+import { errorOf } from '../../../../test/support/api-error';
 
-function errorOf(f: () => unknown): ApiError {
-  try {
-    f();
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 const podSchema = patchSchemaFor('v1', 'Pod')!;
 const deploymentSchema = patchSchemaFor('apps/v1', 'Deployment')!;
