@@ -55,6 +55,20 @@ export interface SharedInformerFactory {
   shutdown(): Promise<void>;
 }
 
+/**
+ * A signal that follows `signal` and may have any number of listeners: every informer
+ * listens on it (one per kind), a fan-out rather than a leak. The warning threshold is
+ * lifted on a signal of our own, never on the caller's.
+ */
+function fanOut(signal: AbortSignal | undefined): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  if (signal.aborted) ac.abort(signal.reason);
+  else signal.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
+  return ac.signal;
+}
+
 /** A new {@link SharedInformerFactory} over `client`. */
 export function createSharedInformerFactory(client: Client, opts: SharedInformerFactoryOptions): SharedInformerFactory {
   const informers = new Map<string, Informer>();
@@ -91,13 +105,12 @@ export function createSharedInformerFactory(client: Client, opts: SharedInformer
     start(signal) {
       if (started || shutDown) return;
       started = true;
-      startSignal = signal;
-      // Every informer listens on this one signal (one per kind): a fan-out, not a leak.
-      if (signal) setMaxListeners(0, signal);
+      startSignal = fanOut(signal);
       for (const inf of informers.values()) startOne(inf);
     },
     async waitForCacheSync(signal) {
-      const results = await Promise.all([...informers.values()].map((inf) => inf.waitForSync(signal)));
+      const waitSignal = fanOut(signal);
+      const results = await Promise.all([...informers.values()].map((inf) => inf.waitForSync(waitSignal)));
       return results.every(Boolean);
     },
     informers: () => [...informers.values()],
