@@ -1,0 +1,2 @@
+// @bosun/cluster: placeholder until createCluster lands (issue 5).
+export {};

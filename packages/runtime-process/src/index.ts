@@ -1,0 +1,2 @@
+// @bosun/runtime-process: placeholder until the runtime lands (issue 5).
+export {};
