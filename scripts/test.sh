@@ -13,9 +13,11 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version"
 fi
 
 # Debian packages the real-daemon tests need (the CRI wire check reads the runtime.v1
-# descriptor embedded in containerd's binary). Installed when running as root.
+# descriptor embedded in containerd's binary; the process runtime's image tests build a
+# busybox rootfs from busybox-static). Installed when running as root.
 need=()
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
+[ -x /bin/busybox ] || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== apt-get install ${need[*]}"
