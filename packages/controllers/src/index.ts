@@ -3,3 +3,4 @@ export * from './workloads/index';
 export * from './batch/index';
 export * from './node/index';
 export * from './autoscaling/index';
+export * from './storage/index';
