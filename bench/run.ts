@@ -19,6 +19,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> 
   apiserver: () => import('./apiserver.bench'),
   controllers: () => import('./controllers.bench'),
   scheduler: () => import('./scheduler.bench'),
+  node: () => import('./node.bench'),
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

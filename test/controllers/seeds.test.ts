@@ -3,7 +3,7 @@
 // every built-in controller (garbage collector included), on the fake clock. Pods are
 // made Running/Ready/Succeeded by the test, since no node agent runs yet.
 import { readFileSync } from 'node:fs';
-import { rfc3339, type Job, type Node, type Pod, type StatefulSet } from '@bosun/api';
+import { rfc3339, type Deployment, type Job, type Node, type Pod, type StatefulSet } from '@bosun/api';
 import { applyManifests, createTestEnv, type Client, type TestEnv } from '@bosun/apiserver';
 import { createManager, type Manager } from '@bosun/controller-runtime';
 import {
@@ -25,6 +25,7 @@ import {
   cronJobName,
   daemonPodNode,
   makePodsReady,
+  rollbackDeployment,
   waitFor,
 } from '@bosun/controllers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,6 +151,73 @@ describe('seed Deployment nginx (3 replicas)', () => {
     await waitFor(s.env, async () => (await s.client.list('apps/v1', 'ReplicaSet', { namespace: 'default' })).items.length === 0, 'ReplicaSet gone');
     await waitPods(s, 'app=nginx', 0);
   });
+  it('keeps the ReplicaSet and pods when deleted with --cascade=orphan, and they lose their owner reference', async () => {
+    const s = await setup();
+    await apply(s, '002_8cc7607eac0f66d5-02-deployment.yaml');
+    await waitPods(s, 'app=nginx', 3);
+    await s.client.delete('apps/v1', 'Deployment', 'default', 'nginx', { propagationPolicy: 'Orphan' });
+    await waitFor(s.env, async () => !(await exists(s, 'apps/v1', 'Deployment', 'nginx')), 'Deployment gone');
+    await waitFor(s.env, async () => (await s.client.list('apps/v1', 'ReplicaSet', { namespace: 'default' })).items.every((r) => !r.metadata?.ownerReferences?.length), 'ReplicaSet released');
+    await s.env.clock.advance(1000);
+    const rss = (await s.client.list('apps/v1', 'ReplicaSet', { namespace: 'default' })).items;
+    expect(rss).toHaveLength(1);
+    // The pods keep their ReplicaSet as owner: only the deleted Deployment's dependents are orphaned.
+    expect((await pods(s, 'app=nginx')).map((p) => p.metadata?.ownerReferences?.[0]?.name)).toEqual([rss[0].metadata?.name, rss[0].metadata?.name, rss[0].metadata?.name]);
+  });
+});
+
+describe('seed Deployment kubia (v1, then `kubectl set image` v2, then the v3 with a failing readiness probe)', () => {
+  const image = (p: Pod) => p.spec?.containers[0].image;
+  const getD = async (s: Setup) => (await s.client.get('apps/v1', 'Deployment', 'default', 'kubia')) as Deployment;
+  /** Plays the node agent: marks new pods of `img` ready, moving the clock a second at a time, until the rollout is complete. */
+  async function rollOut(s: Setup, img: string): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const d = await getD(s);
+      const done = d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === 3 && d.status?.availableReplicas === 3 && d.status?.replicas === 3;
+      if (done && (await pods(s, 'app=kubia')).every((p) => image(p) === img)) return;
+      for (const p of await pods(s, 'app=kubia')) if (image(p) === img) await makePodsReady(s.env, `app=kubia,pod-template-hash=${p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL]}`);
+      await s.env.clock.advance(1000);
+    }
+    throw new Error(`rollout to ${img} did not complete`);
+  }
+
+  it('rolls v1 → v2, stalls on v3 whose pod never gets ready (maxSurge 1, maxUnavailable 0, minReadySeconds 10), then rolls back (undo, --to-revision=1)', async () => {
+    const s = await setup();
+    await apply(s, '003_bea7a2b1a17eec52-28-deployment.yaml');
+    await waitPods(s, 'app=kubia', 3);
+    await rollOut(s, 'yinzige/kubia:v1');
+    // kubectl patch deployment kubia -p '{"spec": {"minReadySeconds": 10}}'; kubectl set image deployment kubia nodejs=yinzige/kubia:v2
+    await s.client.patch('apps/v1', 'Deployment', 'default', 'kubia', { spec: { minReadySeconds: 10 } });
+    await s.client.patch('apps/v1', 'Deployment', 'default', 'kubia', { spec: { template: { spec: { containers: [{ name: 'nodejs', image: 'yinzige/kubia:v2' }] } } } }, { type: 'strategic' });
+    await rollOut(s, 'yinzige/kubia:v2');
+    // "kubectl get rs" keeps the old and the new ReplicaSet.
+    expect((await s.client.list('apps/v1', 'ReplicaSet', { namespace: 'default' })).items.map((r) => r.spec?.replicas).sort()).toEqual([0, 3]);
+
+    // kubectl apply -f kubia-deployment-v3-with-readinesscheck.yaml: the v3 pod never becomes ready.
+    await apply(s, '003_bea7a2b1a17eec52-29-deployment.yaml');
+    await waitFor(s.env, async () => (await pods(s, 'app=kubia')).some((p) => image(p) === 'yinzige/kubia:v3'), 'a v3 pod');
+    for (let i = 0; i < 60; i++) {
+      await s.env.clock.advance(1000);
+      const ps = await pods(s, 'app=kubia');
+      expect(ps.length).toBeLessThanOrEqual(4); // maxSurge 1
+      expect(ps.filter((p) => image(p) === 'yinzige/kubia:v2')).toHaveLength(3); // maxUnavailable 0: no v2 pod goes
+    }
+    expect((await pods(s, 'app=kubia')).filter((p) => image(p) === 'yinzige/kubia:v3')).toHaveLength(1);
+    // progressDeadlineSeconds (600 by default) passes: the rollout is reported stuck.
+    await s.env.clock.advance(600_000);
+    await waitFor(s.env, async () => (await getD(s)).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ProgressDeadlineExceeded', 'ProgressDeadlineExceeded');
+    expect((await getD(s)).status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+
+    // kubectl rollout undo deployment kubia: back to v2, the v3 pod goes.
+    expect(await rollbackDeployment(s.client, 'default', 'kubia')).toMatchObject({ revision: 2, rolledBack: true });
+    await rollOut(s, 'yinzige/kubia:v2');
+    await waitPods(s, 'app=kubia', 3);
+    expect((await getD(s)).metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('4');
+    // kubectl rollout undo deployment kubia --to-revision=1
+    expect(await rollbackDeployment(s.client, 'default', 'kubia', 1)).toMatchObject({ revision: 1, rolledBack: true });
+    await rollOut(s, 'yinzige/kubia:v1');
+    expect(s.errors).toEqual([]);
+  });
 });
 
 describe('seed HorizontalPodAutoscaler nginx (cpu 50 % of requests, 1 to 10 replicas) on the seed Deployment', () => {
@@ -271,6 +339,36 @@ describe('seed ReplicaSet kubia (matchLabels + matchExpressions)', () => {
     await waitPods(s, 'app=kubia', 1);
     expect(names(await pods(s, 'app=kubia'))).toEqual([keep.metadata?.name]);
   });
+  it('scales up to 5, replaces a deleted pod, and keeps 5', async () => {
+    const s = await setup();
+    await apply(s, '003_bea7a2b1a17eec52-05-replicaset.yaml');
+    await waitPods(s, 'app=kubia', 3);
+    await scale(s, 'apps/v1', 'ReplicaSet', 'kubia', 5);
+    await waitPods(s, 'app=kubia', 5);
+    const [gone] = names(await pods(s, 'app=kubia'));
+    await s.client.delete('v1', 'Pod', 'default', gone);
+    await waitFor(s.env, async () => {
+      const now = names(await pods(s, 'app=kubia'));
+      return now.length === 5 && !now.includes(gone);
+    }, 'a replacement pod');
+    await s.env.clock.advance(1000);
+    expect(await pods(s, 'app=kubia')).toHaveLength(5);
+  });
+
+  it.each([
+    ['background (the default): the pods go with it', 'Background' as const, 0],
+    ['--cascade=orphan: the pods stay, without an owner', 'Orphan' as const, 3],
+  ])('when deleted %s', async (_n, propagationPolicy, left) => {
+    const s = await setup();
+    await apply(s, '003_bea7a2b1a17eec52-05-replicaset.yaml');
+    await waitPods(s, 'app=kubia', 3);
+    await s.client.delete('apps/v1', 'ReplicaSet', 'default', 'kubia', { propagationPolicy });
+    await waitFor(s.env, async () => !(await exists(s, 'apps/v1', 'ReplicaSet', 'kubia')), 'ReplicaSet gone');
+    await waitPods(s, 'app=kubia', left);
+    await waitFor(s.env, async () => (await pods(s, 'app=kubia')).every((p) => !p.metadata?.ownerReferences?.length), 'owner references removed');
+    await s.env.clock.advance(1000);
+    expect(await pods(s, 'app=kubia')).toHaveLength(left);
+  });
 });
 
 describe('seed Job batch-job (completions 5, parallelism 2)', () => {
@@ -354,6 +452,14 @@ describe('seed DaemonSet ssd-monitor (nodeSelector disk: ssd)', () => {
     await s.client.delete('v1', 'Node', '', 'node-3');
     await waitFor(s.env, async () => JSON.stringify(await nodesOf()) === JSON.stringify(['node-2']), 'the pod on node-3 removed');
 
+    // kubectl delete pod: the daemon pod comes back on its node.
+    const [lost] = await pods(s, 'app=ssd-monitor');
+    await s.client.delete('v1', 'Pod', 'default', lost.metadata!.name!);
+    await waitFor(s.env, async () => {
+      const now = await pods(s, 'app=ssd-monitor');
+      return now.length === 1 && now[0].metadata?.name !== lost.metadata?.name && daemonPodNode(now[0]) === 'node-2';
+    }, 'the daemon pod back on node-2');
+
     const err = await s.client.getScale('apps/v1', 'DaemonSet', 'default', 'ssd-monitor').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     // Without a scheduler the pods stay unbound and Pending (the scheduler binds them).
@@ -384,7 +490,7 @@ describe('seed StatefulSets (kubia with claim data, sleep with claim sleep-volum
     expect(pod0.spec?.volumes?.find((v) => v.name === claim)?.persistentVolumeClaim?.claimName).toBe(`${claim}-${name}-0`);
   });
 
-  it('recreates a deleted pod with the same name and the same claim, and keeps claims when scaled down', async () => {
+  it('recreates a deleted pod with the same name and the same claim, scales up to the next ordinal after its claim, and keeps claims when scaled down', async () => {
     const s = await setup();
     await apply(s, '003_bea7a2b1a17eec52-31-statefulset.yaml');
     await waitPods(s, 'app=kubia', 1);
@@ -398,11 +504,19 @@ describe('seed StatefulSets (kubia with claim data, sleep with claim sleep-volum
     expect(again.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName).toBe('data-kubia-0');
     await makePodsReady(s.env, 'app=kubia');
 
+    // kubectl scale statefulset kubia --replicas=3: the next ordinal, after its claim.
+    await scale(s, 'apps/v1', 'StatefulSet', 'kubia', 3);
+    await waitPods(s, 'app=kubia', 3);
+    expect(names(await pods(s, 'app=kubia'))).toEqual(['kubia-0', 'kubia-1', 'kubia-2']);
+    expect(await exists(s, 'v1', 'PersistentVolumeClaim', 'data-kubia-2')).toBe(true);
+    await makePodsReady(s.env, 'app=kubia');
+
     await scale(s, 'apps/v1', 'StatefulSet', 'kubia', 1);
     await waitPods(s, 'app=kubia', 1);
     expect(names(await pods(s, 'app=kubia'))).toEqual(['kubia-0']);
-    // PVC retention Retain: the claim of the removed ordinal stays.
+    // PVC retention Retain: the claims of the removed ordinals stay.
     expect(await exists(s, 'v1', 'PersistentVolumeClaim', 'data-kubia-1')).toBe(true);
+    expect(await exists(s, 'v1', 'PersistentVolumeClaim', 'data-kubia-2')).toBe(true);
     const sts = (await s.client.get('apps/v1', 'StatefulSet', 'default', 'kubia')) as StatefulSet;
     await waitFor(s.env, async () => ((await s.client.get('apps/v1', 'StatefulSet', 'default', 'kubia')) as StatefulSet).status?.replicas === 1, 'status.replicas 1');
     expect(sts.spec?.replicas).toBe(1);

@@ -1,5 +1,15 @@
 /** What went wrong in the node agent. */
-export type NodeAgentErrorCode = 'ImageNeverPull' | 'ImagePull' | 'CreateContainer' | 'StartContainer' | 'Sandbox' | 'InvalidConfig';
+export type NodeAgentErrorCode =
+  | 'ImageNeverPull'
+  | 'ImagePull'
+  | 'CreateContainer'
+  | 'StartContainer'
+  | 'Sandbox'
+  | 'InvalidConfig'
+  /** The container's environment or mounts cannot be built (the kubelet's CreateContainerConfigError). */
+  | 'CreateContainerConfig'
+  /** A volume cannot be set up or torn down (the kubelet's FailedMount). */
+  | 'Volume';
 
 /** An error of the node agent; check with {@link isNodeAgentError}. */
 export class NodeAgentError extends Error {

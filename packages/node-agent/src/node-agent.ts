@@ -1,11 +1,34 @@
-import { RealClock, type Clock, type Node, type Pod, type core } from '@bosun/api';
-import type { Client, Logger } from '@bosun/apiserver';
+import { ApiError, RealClock, type Clock, type Node, type Pod, type Selector, type core } from '@bosun/api';
+import { createEventRecorder, type Client, type Logger } from '@bosun/apiserver';
 import { createInformer } from '@bosun/controller-runtime';
-import type { CriClient, VersionResponse } from '@bosun/cri';
+import type { Container, CriClient, VersionResponse } from '@bosun/cri';
 import { createRestartBackoff } from './backoff';
+import { readContainerLog, type LogOptions } from './logs';
 import { DEFAULT_CAPACITY, refreshNodeStatus, registerNode, renewLease, type NodeFacts } from './node-status';
-import { POD_UID_LABEL, PodWorker, type PodWorkerContext } from './pod-worker';
+import { CONTAINER_NAME_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, PodWorker, RESTART_COUNT_ANNOTATION, type PodWorkerContext } from './pod-worker';
 import { createProbeManager, type ProbeManager } from './probes';
+import { VolumeManager, type CsiNodeClient } from './volumes';
+
+/** The result of {@link NodeAgent.exec}. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One pod's usage, shaped as the HPA's `MetricsProvider` (`@bosun/controllers`) wants it. */
+export interface PodUsageSample {
+  pod: string;
+  /** End of the window, ms since the epoch on the agent's clock. */
+  timestamp: number;
+  windowMs: number;
+  usage: { cpu?: string; memory?: string };
+}
+
+/** Structurally the HPA's `MetricsProvider`: usage of the running pods of this node. */
+export interface NodeMetricsProvider {
+  getPodMetrics(namespace: string, selector: Selector): Promise<PodUsageSample[]>;
+}
 
 /** Options of {@link createNodeAgent}. */
 export interface NodeAgentOptions {
@@ -37,6 +60,23 @@ export interface NodeAgentOptions {
   hostIP?: string;
   /** Root of pod log directories passed to the runtime. Default `/var/log/pods`. */
   logRoot?: string;
+  /**
+   * The agent's state directory, like `/var/lib/kubelet`: pod volumes live under
+   * `<rootDir>/pods/<uid>/volumes/<plugin>/<name>`, CSI staging under
+   * `<rootDir>/plugins/kubernetes.io/csi/`. Unset: pods with volumes other than hostPath
+   * (or hostPath/local PVs) fail with FailedMount saying so.
+   */
+  rootDir?: string;
+  /** CSI node plugins by driver name (a PV's `spec.csi.driver`), e.g. `{ 'hostpath.csi.bosun.dev': createCsiClient(sock) }`. */
+  csiDrivers?: Readonly<Record<string, CsiNodeClient>>;
+  /** Mount a tmpfs for emptyDir `medium: Memory` when running as root. Default true. */
+  memoryTmpfs?: boolean;
+  /**
+   * Every pod is re-synced this often even without a change (the kubelet's
+   * `syncFrequency`): configMap/secret volume updates and pods waiting on a missing
+   * ConfigMap pick changes up on this beat. Default 60 000 ms; 0 turns it off.
+   */
+  syncFrequencyMs?: number;
   /** Default `console`. */
   logger?: Logger;
 }
@@ -61,12 +101,36 @@ export interface NodeAgent {
   idle(): Promise<void>;
   /** Number of pods with a worker. */
   podCount(): number;
+  /**
+   * A container's log, as `kubectl logs` prints it, read from the CRI log file
+   * `<logRoot>/<ns>_<pod>_<uid>/<container>/<restartCount>.log`. `previous` reads the
+   * prior instance. Rejects with an ApiError: NotFound for an unknown pod, BadRequest
+   * for a pod of another node, an ambiguous or unknown container, a container that has
+   * not started, or no previous instance (`previous terminated container "app" in pod
+   * "web" not found`).
+   */
+  logs(namespace: string, podName: string, opts?: LogOptions): Promise<string>;
+  /**
+   * Runs `argv` (no shell) in the running container through CRI ExecSync and returns
+   * its exit code and output. `timeoutSeconds` 0 or unset means no timeout. Rejects with
+   * an ApiError (BadRequest) when the container is not running or `argv` is empty.
+   */
+  exec(namespace: string, podName: string, container: string, argv: readonly string[], opts?: { timeoutSeconds?: number }): Promise<ExecResult>;
+  /**
+   * Usage of this node's running pods from CRI ListContainerStats, summed per pod: cpu
+   * (`usageNanoCores` as millicores) and memory (working set). It has the shape of the
+   * HPA's `MetricsProvider`; a cluster with several nodes merges the agents' answers.
+   */
+  metricsProvider(): NodeMetricsProvider;
 }
 
 function onlyStatusChanged(a: Pod, b: Pod): boolean {
   const strip = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined } });
   return strip(a) === strip(b);
 }
+
+/** The window usage samples are reported over (the kubelet's resource metrics window). */
+const METRICS_WINDOW_MS = 30_000;
 
 const consoleLogger: Logger = { warn: (m: string, ...a: unknown[]) => console.warn(m, ...a), error: (m: string, ...a: unknown[]) => console.error(m, ...a) };
 
@@ -89,6 +153,8 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
   const pods = new Map<string, Pod>();
   let informer: { hasSynced(): boolean; stop(): void } | undefined;
   let probes: ProbeManager | undefined;
+  let volumes!: VolumeManager;
+  const logRoot = opts.logRoot ?? '/var/log/pods';
   let started = false;
   let stopped = false;
   let relistSig = new Map<string, string>();
@@ -107,6 +173,28 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
   const kick = (uid: string) => workerFor(uid)?.kick();
 
   let ctx!: PodWorkerContext;
+
+  /** The pod (from the API) and the container a logs/exec call is about. */
+  async function target(namespace: string, podName: string, container: string | undefined): Promise<{ pod: Pod; container: string }> {
+    const pod = await client.get('v1', 'Pod', namespace, podName);
+    if (pod.spec?.nodeName !== nodeName) throw ApiError.badRequest(`pod ${namespace}/${podName} is not on node ${nodeName}`);
+    const apps = (pod.spec?.containers ?? []).map((c) => c.name);
+    const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
+    if (!container) {
+      if (apps.length === 1) return { pod, container: apps[0]! };
+      const initPart = inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : '';
+      throw ApiError.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${apps.join(' ')}]${initPart}`);
+    }
+    if (![...apps, ...inits].includes(container)) throw ApiError.badRequest(`container ${container} is not valid for pod ${podName}`);
+    return { pod, container };
+  }
+
+  /** The runtime's instances of a container, newest (highest restart count) first. */
+  async function containerHistory(pod: Pod, container: string): Promise<Container[]> {
+    const list = await cri.runtime.listContainers({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid!, [CONTAINER_NAME_LABEL]: container } });
+    const count = (c: Container) => Number(c.annotations[RESTART_COUNT_ANNOTATION] ?? c.metadata?.attempt ?? 0);
+    return list.sort((a, b) => count(b) - count(a) || b.createdAt - a.createdAt);
+  }
 
   async function every(ms: number, fn: () => Promise<unknown>): Promise<void> {
     while (!abort.signal.aborted) {
@@ -167,8 +255,17 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
         }),
       );
 
-      probes = createProbeManager(cri.runtime, clock, kick);
+      const capital = (k: string) => k[0]!.toUpperCase() + k.slice(1);
+      probes = createProbeManager(cri.runtime, clock, kick, (t, kind, output) => {
+        const pod = pods.get(t.podUID);
+        if (pod) ctx.events.event(pod, 'Warning', 'Unhealthy', `${capital(kind)} probe failed: ${output}`.trimEnd());
+      });
+      const allocatable = { ...facts.capacity };
+      volumes = new VolumeManager({ client, clock, nodeName, rootDir: opts.rootDir, csiDrivers: opts.csiDrivers, allocatable, memoryTmpfs: opts.memoryTmpfs, logger });
       ctx = {
+        volumes,
+        events: createEventRecorder(client, { component: 'kubelet', host: nodeName, logger }, clock),
+        allocatable,
         client,
         cri,
         clock,
@@ -179,7 +276,7 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
         pullBackoff: createRestartBackoff({ clock }),
         probes,
         logger,
-        logRoot: opts.logRoot ?? '/var/log/pods',
+        logRoot,
         onDone: (uid) => {
           workers.delete(uid);
           // A pod recreated with the same uid cannot happen; a late event re-creates a worker if needed.
@@ -213,6 +310,10 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
       await inf.waitForSync(abort.signal);
       await relist();
       loops.push(every(opts.relistIntervalMs ?? 1000, relist));
+      // Volume directories of pods that went away while the agent was down.
+      for (const uid of await volumes.podUidsOnDisk()) if (!pods.has(uid) && !workers.has(uid)) kick(uid);
+      const syncEvery = opts.syncFrequencyMs ?? 60_000;
+      if (syncEvery > 0) loops.push(every(syncEvery, async () => void [...pods.keys()].forEach(kick)));
     },
     async stop() {
       if (stopped) return;
@@ -227,5 +328,59 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
       await Promise.all([...workers.values()].map((w) => w.idle()));
     },
     podCount: () => workers.size,
+
+    async logs(namespace, podName, lopts = {}) {
+      const { pod, container } = await target(namespace, podName, lopts.container);
+      const history = await containerHistory(pod, container);
+      const m = pod.metadata!;
+      const pick = lopts.previous ? history[1] : history[0];
+      if (!pick) {
+        if (lopts.previous) throw ApiError.badRequest(`previous terminated container "${container}" in pod "${podName}" not found`);
+        const all = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+        const reason = all.find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+        throw ApiError.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
+      }
+      const restartCount = pick.annotations[RESTART_COUNT_ANNOTATION] ?? String(pick.metadata?.attempt ?? 0);
+      return readContainerLog(`${logRoot}/${m.namespace}_${m.name}_${m.uid}/${container}/${restartCount}.log`, lopts);
+    },
+
+    async exec(namespace, podName, container, argv, eopts = {}) {
+      if (!argv.length) throw ApiError.badRequest('you must specify at least one command for the container');
+      const { pod } = await target(namespace, podName, container);
+      const current = (await containerHistory(pod, container))[0];
+      if (current?.state !== 'CONTAINER_RUNNING') throw ApiError.badRequest(`container "${container}" in pod "${podName}" is not running`);
+      const res = await cri.runtime.execSync(current.id, argv, eopts.timeoutSeconds ?? 0);
+      return { exitCode: res.exitCode, stdout: Buffer.from(res.stdout ?? []).toString('utf8'), stderr: Buffer.from(res.stderr ?? []).toString('utf8') };
+    },
+
+    metricsProvider: () => ({
+      async getPodMetrics(namespace, selector) {
+        const labelSelector = { [POD_NAMESPACE_LABEL]: namespace };
+        const [running, stats] = await Promise.all([
+          cri.runtime.listContainers({ labelSelector, state: { state: 'CONTAINER_RUNNING' } }),
+          cri.runtime.listContainerStats({ labelSelector }),
+        ]);
+        const live = new Set(running.map((c) => c.id));
+        const labelsByName = new Map([...pods.values()].filter((p) => p.metadata?.namespace === namespace).map((p) => [p.metadata!.name!, p.metadata?.labels] as const));
+        const byPod = new Map<string, { cpuNano: number; memBytes: number; ts: number }>();
+        for (const s of stats) {
+          const a = s.attributes;
+          if (!a || !live.has(a.id)) continue;
+          const pod = a.labels[POD_NAME_LABEL] ?? '';
+          if (labelsByName.has(pod) && !selector.matches(labelsByName.get(pod))) continue;
+          const acc = byPod.get(pod) ?? { cpuNano: 0, memBytes: 0, ts: 0 };
+          acc.cpuNano += Number(s.cpu?.usageNanoCores?.value ?? 0);
+          acc.memBytes += Number(s.memory?.workingSetBytes?.value ?? 0);
+          acc.ts = Math.max(acc.ts, Math.round(Number(s.cpu?.timestamp ?? 0) / 1e6)); // ns beyond 2^53: round, not floor
+          byPod.set(pod, acc);
+        }
+        return [...byPod].map(([pod, u]) => ({
+          pod,
+          timestamp: u.ts || clock.now(),
+          windowMs: METRICS_WINDOW_MS,
+          usage: { cpu: `${Math.round(u.cpuNano / 1e6)}m`, memory: `${Math.round(u.memBytes / 1024)}Ki` },
+        }));
+      },
+    }),
   };
 }

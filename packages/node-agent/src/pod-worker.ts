@@ -1,9 +1,13 @@
-import { isNotFound, type Clock, type Pod, type TimerHandle, type core } from '@bosun/api';
-import type { Client, Logger } from '@bosun/apiserver';
-import type { ContainerConfig, CriClient, CriInput, PodSandboxConfig } from '@bosun/cri';
+import { isNotFound, rfc3339, type Clock, type Pod, type TimerHandle, type core } from '@bosun/api';
+import type { Client, EventRecorder, Logger } from '@bosun/apiserver';
+import type { ContainerConfig, CriClient, CriInput, LinuxContainerResources, Mount, PodSandboxConfig } from '@bosun/cri';
 import type { RestartBackoff } from './backoff';
-import { containerEnv, expandCommand } from './env';
+import { apiEnvSources, containerEnv, expandCommand, resolveContainerEnv, type EnvVar } from './env';
+import { isNodeAgentError } from './errors';
+import { runLifecycleHandler } from './handlers';
 import type { ProbeManager } from './probes';
+import { linuxResources } from './resources';
+import type { MountedVolume, VolumeManager } from './volumes';
 import { computePodStatus, currentContainer, jsonEqual, type ObservedContainer, type PodObservation, type WaitingReason } from './pod-status';
 
 /** Label on sandboxes and containers naming the pod's uid. */
@@ -38,6 +42,12 @@ export interface PodWorkerContext {
   probes: ProbeManager;
   logger: Logger;
   logRoot: string;
+  /** Sets up and tears down pod volumes. */
+  volumes: VolumeManager;
+  /** Records the kubelet's Events (Pulling, Created, Started, Killing, FailedMount, …). */
+  events: EventRecorder;
+  /** Node allocatable (defaults of resource limits in env and downward API). */
+  allocatable: Readonly<Record<string, string>>;
   /** Called once a worker has torn its pod down and can be dropped. */
   onDone(uid: string): void;
 }
@@ -69,9 +79,19 @@ function containerAnnotations(pod: Pod, name: string): Record<string, string> {
   }
 }
 
+/** What a container config is built from besides the pod spec. */
+export interface ContainerConfigExtras {
+  /** The resolved environment; default: the plain `value`s only ({@link containerEnv}). */
+  env?: EnvVar[];
+  /** The CRI mounts (volumes). */
+  mounts?: CriInput<Mount>[];
+  /** `linux.resources` (cpu shares/quota, memory limit). */
+  resources?: CriInput<LinuxContainerResources>;
+}
+
 /** The container config of `container` at restart count `restartCount`. */
-export function containerConfig(pod: Pod, container: core.Container, restartCount: number): CriInput<ContainerConfig> {
-  const env = containerEnv(container);
+export function containerConfig(pod: Pod, container: core.Container, restartCount: number, extras: ContainerConfigExtras = {}): CriInput<ContainerConfig> {
+  const env = extras.env ?? containerEnv(container);
   const { command, args } = expandCommand(container, env);
   const m = pod.metadata!;
   return {
@@ -91,6 +111,8 @@ export function containerConfig(pod: Pod, container: core.Container, restartCoun
     logPath: `${container.name}/${restartCount}.log`,
     tty: !!container.tty,
     stdin: !!container.stdin,
+    mounts: extras.mounts ?? [],
+    ...(extras.resources ? { linux: { resources: extras.resources } } : {}),
   };
 }
 
@@ -117,6 +139,8 @@ export class PodWorker {
   private waiting = new Map<string, WaitingReason>();
   private terminal = false;
   private done = false;
+  private volumes: Map<string, MountedVolume> = new Map();
+  private mountRetryMs = 0;
   private stopped = false;
 
   constructor(
@@ -216,6 +240,9 @@ export class PodWorker {
       this.ctx.probes.retain(this.uid, new Set());
       return;
     }
+    if (!(await this.setUpVolumes(pod, obs))) return;
+    const overLimit = await this.ctx.volumes.emptyDirOverLimit(pod);
+    if (overLimit) return this.evict(pod, overLimit);
     if (!obs.sandbox?.ready) {
       for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
       const attempt = obs.sandbox ? obs.sandbox.attempt + 1 : 0;
@@ -234,6 +261,49 @@ export class PodWorker {
       this.ctx.probes.retain(this.uid, new Set());
       await this.ctx.cri.runtime.stopPodSandbox(sandboxId);
     }
+  }
+
+  /** Mounts (or refreshes) the pod's volumes; on failure reports FailedMount, posts the status and retries with back-off. */
+  private async setUpVolumes(pod: Pod, obs: PodObservation): Promise<boolean> {
+    if (!pod.spec?.volumes?.length) return true;
+    try {
+      this.volumes = await this.ctx.volumes.setUp(pod);
+      this.mountRetryMs = 0;
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.ctx.events.event(pod, 'Warning', 'FailedMount', message);
+      this.ctx.logger.warn(`node-agent: pod ${this.describe()}: ${message}`);
+      this.mountRetryMs = Math.min(Math.max(2000, this.mountRetryMs * 2), 122_000);
+      this.requeueAt(this.ctx.clock.now() + this.mountRetryMs);
+      await this.updateStatus(pod, obs);
+      return false;
+    }
+  }
+
+  /**
+   * Evicts the pod as the kubelet's eviction manager does for local storage: every
+   * container is killed at once, and the pod ends Failed with reason Evicted and a
+   * DisruptionTarget condition. It is not restarted (its controller makes a new one).
+   */
+  private async evict(pod: Pod, message: string): Promise<void> {
+    const rt = this.ctx.cri.runtime;
+    this.ctx.events.event(pod, 'Warning', 'Evicted', message);
+    this.ctx.probes.retain(this.uid, new Set());
+    const obs = await this.observe();
+    for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await rt.stopContainer(c.status.id, 0);
+    const after = await this.observe();
+    const now = this.ctx.clock.now();
+    const base = computePodStatus({ pod, observation: after, waiting: this.waiting, probes: this.ctx.probes, hostIP: this.ctx.hostIP, runtimeName: this.ctx.runtimeName, now });
+    const disruption: core.PodCondition = { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: rfc3339(now) };
+    const status: core.PodStatus = { ...base, phase: 'Failed', reason: 'Evicted', message, conditions: [...(base.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), disruption] };
+    try {
+      await this.ctx.client.updateStatus({ ...pod, status });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.terminal = true;
+    if (after.sandbox?.ready) await rt.stopPodSandbox(after.sandbox.id);
   }
 
   private async syncInitContainers(pod: Pod, obs: PodObservation, sandboxId: string): Promise<'done' | 'waiting' | 'failed'> {
@@ -264,7 +334,7 @@ export class PodWorker {
         if (cur.status.state === 'CONTAINER_RUNNING') {
           const failed = this.ctx.probes.failed(cur.status.id);
           if (!failed) return;
-          this.ctx.logger.warn(`node-agent: container ${spec.name} of pod ${this.describe()} failed its ${failed} probe, will be restarted`);
+          this.ctx.events.event(pod, 'Normal', 'Killing', `Container ${spec.name} failed ${failed} probe, will be restarted`);
           this.ctx.probes.retain(this.uid, new Set([...this.runningIds(obs)].filter((id) => id !== cur.status.id)));
           await this.ctx.cri.runtime.stopContainer(cur.status.id, grace);
           this.again = true;
@@ -294,6 +364,7 @@ export class PodWorker {
       const delay = this.ctx.crashBackoff.get(key);
       const m = pod.metadata!;
       this.waiting.set(spec.name, { reason: 'CrashLoopBackOff', message: `back-off ${fmtDuration(delay)} restarting failed container=${spec.name} pod=${m.name}_${m.namespace}(${m.uid})` });
+      this.ctx.events.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${m.name}_${m.namespace}(${m.uid})`);
       this.requeueAt(finished + delay);
       return;
     }
@@ -304,60 +375,111 @@ export class PodWorker {
   private async ensureImage(pod: Pod, spec: core.Container): Promise<boolean> {
     const image = spec.image ?? '';
     const policy = pullPolicyOf(spec);
+    const { events } = this.ctx;
     const present = !!(await this.ctx.cri.image.imageStatus(image)).image;
     if (policy === 'Never') {
       if (present) return true;
-      this.waiting.set(spec.name, { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` });
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      this.waiting.set(spec.name, { reason: 'ErrImageNeverPull', message });
+      events.event(pod, 'Warning', 'ErrImageNeverPull', message);
       this.requeueAt(this.ctx.clock.now() + 10_000);
       return false;
     }
-    if (policy === 'IfNotPresent' && present) return true;
+    if (policy === 'IfNotPresent' && present) {
+      events.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      return true;
+    }
     const key = `${this.uid}/${spec.name}/${image}`;
     if (this.ctx.pullBackoff.isInBackoffSinceUpdate(key)) {
       this.waiting.set(spec.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      events.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
       this.requeueAt(this.ctx.clock.now() + 1000);
       return false;
     }
     try {
+      events.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       await this.ctx.cri.image.pullImage(image, undefined, sandboxConfig(pod, 0, this.ctx.logRoot));
+      events.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
       return true;
     } catch (err) {
       this.ctx.pullBackoff.next(key, this.ctx.clock.now());
-      this.waiting.set(spec.name, { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${err instanceof Error ? err.message : String(err)}` });
+      const message = `Failed to pull image "${image}": ${err instanceof Error ? err.message : String(err)}`;
+      this.waiting.set(spec.name, { reason: 'ErrImagePull', message });
+      events.event(pod, 'Warning', 'Failed', message);
       // Look again soon: the next sync within the back-off reports ImagePullBackOff.
       this.requeueAt(this.ctx.clock.now() + 1000);
       return false;
     }
   }
 
+  private podIP(pod: Pod, obs: PodObservation): string {
+    return pod.spec?.hostNetwork ? this.ctx.hostIP : (obs.sandbox?.ip ?? '');
+  }
+
+  /** Environment, mounts and resources of a container; undefined (with CreateContainerConfigError set) when they cannot be built. */
+  private async configExtras(pod: Pod, spec: core.Container, obs: PodObservation): Promise<ContainerConfigExtras | undefined> {
+    try {
+      const { env, warnings } = await resolveContainerEnv({
+        pod,
+        container: spec,
+        sources: apiEnvSources(this.ctx.client, pod.metadata!.namespace!),
+        podIP: this.podIP(pod, obs),
+        hostIP: this.ctx.hostIP,
+        allocatable: this.ctx.allocatable,
+      });
+      for (const w of warnings) this.ctx.events.event(pod, 'Warning', w.reason, w.message);
+      const mounts = await this.ctx.volumes.containerMounts(spec, this.volumes, env);
+      return { env, mounts, resources: linuxResources(pod, spec, this.ctx.allocatable.memory ?? '0') };
+    } catch (err) {
+      if (!isNodeAgentError(err) || err.code !== 'CreateContainerConfig') throw err;
+      this.waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: err.message });
+      this.ctx.events.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      this.requeueAt(this.ctx.clock.now() + 10_000);
+      return undefined;
+    }
+  }
+
   private async startContainer(pod: Pod, spec: core.Container, obs: PodObservation, sandboxId: string): Promise<void> {
     if (!(await this.ensureImage(pod, spec))) return;
+    const extras = await this.configExtras(pod, spec, obs);
+    if (!extras) return;
     const latest = obs.containers.get(spec.name)?.[0];
     const restartCount = latest ? latest.restartCount + 1 : 0;
     const rt = this.ctx.cri.runtime;
+    const { events } = this.ctx;
     const sbConfig = sandboxConfig(pod, obs.sandbox?.attempt ?? 0, this.ctx.logRoot);
     let id: string;
     try {
-      id = await rt.createContainer(sandboxId, containerConfig(pod, spec, restartCount), sbConfig);
+      id = await rt.createContainer(sandboxId, containerConfig(pod, spec, restartCount, extras), sbConfig);
     } catch (err) {
-      this.waiting.set(spec.name, { reason: 'CreateContainerError', message: err instanceof Error ? err.message : String(err) });
+      const message = err instanceof Error ? err.message : String(err);
+      this.waiting.set(spec.name, { reason: 'CreateContainerError', message });
+      events.event(pod, 'Warning', 'Failed', `Error: ${message}`);
       this.requeueAt(this.ctx.clock.now() + 10_000);
       return;
     }
+    events.event(pod, 'Normal', 'Created', `Created container ${spec.name}`);
     try {
       await rt.startContainer(id);
     } catch (err) {
       // The runtime records the failed start (StartError); the next sync restarts per policy.
-      this.ctx.logger.warn(`node-agent: starting container ${spec.name} of pod ${this.describe()} failed: ${err instanceof Error ? err.message : String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      events.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+      this.ctx.logger.warn(`node-agent: starting container ${spec.name} of pod ${this.describe()} failed: ${message}`);
       this.again = true;
       return;
     }
-    const hook = spec.lifecycle?.postStart?.exec?.command;
-    if (hook?.length) {
-      const res = await rt.execSync(id, hook, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => ({ exitCode: -1 }));
-      if (res.exitCode !== 0) {
-        this.ctx.logger.warn(`node-agent: postStart hook of container ${spec.name} of pod ${this.describe()} failed (exit ${res.exitCode}); killing it`);
-        await rt.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+    events.event(pod, 'Normal', 'Started', `Started container ${spec.name}`);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const failure = await runLifecycleHandler(rt, this.ctx.clock, postStart, { containerId: id, container: spec, podIP: this.podIP(pod, obs) }, grace);
+      if (failure !== undefined) {
+        // Upstream keeps the handler's output out of the Event (it may hold secrets); the log has it.
+        events.event(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+        this.ctx.logger.warn(`node-agent: postStart hook of container ${spec.name} of pod ${this.describe()} failed: ${failure}; killing it`);
+        events.event(pod, 'Normal', 'Killing', `FailedPostStartHook`);
+        await rt.stopContainer(id, grace);
         this.again = true;
       }
     }
@@ -417,13 +539,24 @@ export class PodWorker {
     await Promise.all(
       live.map(async (c) => {
         const start = clock.now();
-        const preStop = specs.get(c.status.metadata?.name ?? '')?.lifecycle?.preStop?.exec?.command;
-        if (preStop?.length && c.status.state === 'CONTAINER_RUNNING' && grace > 0) await cri.runtime.execSync(c.status.id, preStop, grace).catch(() => undefined);
+        const name = c.status.metadata?.name ?? '';
+        const spec = specs.get(name);
+        const preStop = spec?.lifecycle?.preStop;
+        if (c.status.state === 'CONTAINER_RUNNING') this.ctx.events.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
+        if (spec && preStop && c.status.state === 'CONTAINER_RUNNING' && grace > 0) {
+          const failure = await runLifecycleHandler(cri.runtime, clock, preStop, { containerId: c.status.id, container: spec, podIP: this.podIP(pod, obs) }, grace);
+          if (failure !== undefined) {
+            this.ctx.events.event(pod, 'Warning', 'FailedPreStopHook', 'PreStopHook failed');
+            this.ctx.logger.warn(`node-agent: preStop hook of container ${name} of pod ${this.describe()} failed: ${failure}`);
+          }
+        }
         const left = Math.max(0, grace - Math.floor((clock.now() - start) / 1000));
         await cri.runtime.stopContainer(c.status.id, left);
       }),
     );
     await this.removeSandboxes();
+    // The pod object goes only once its volumes are torn down (upstream: PodResourcesAreReclaimed).
+    await this.ctx.volumes.tearDown(this.uid);
     try {
       await this.ctx.client.delete('v1', 'Pod', m.namespace!, m.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
     } catch (err) {
@@ -438,6 +571,7 @@ export class PodWorker {
     const obs = await this.observe();
     for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
     await this.removeSandboxes();
+    await this.ctx.volumes.tearDown(this.uid);
     this.finish();
   }
 

@@ -1,6 +1,9 @@
 import { connect } from 'node:net';
 import type { Clock, TimerHandle, core } from '@bosun/api';
 import type { RuntimeClient } from '@bosun/cri';
+import { httpGet, resolvePort } from './handlers';
+
+export { resolvePort };
 
 /** The three probe kinds. */
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -58,58 +61,71 @@ export interface ProbeManager {
 
 /** How one probe action is run; exposed so tests and runtimes can reuse it. */
 export async function runProbeAction(runtime: RuntimeClient, target: ProbeTarget, probe: core.Probe): Promise<ProbeResult> {
+  return (await probeWithOutput(runtime, target, probe)).result;
+}
+
+/**
+ * Runs one probe and says why it failed, in the kubelet's words (`HTTP probe failed with
+ * statuscode: 503`, `dial tcp 127.0.0.1:81: connect ECONNREFUSED`, the exec output).
+ */
+export async function probeWithOutput(runtime: RuntimeClient, target: ProbeTarget, probe: core.Probe): Promise<{ result: ProbeResult; output: string }> {
   const timeoutSeconds = probe.timeoutSeconds ?? 1;
-  try {
-    if (probe.exec) {
+  const fail = (output: string) => ({ result: 'failure' as const, output });
+  if (probe.exec) {
+    try {
       const res = await runtime.execSync(target.containerId, probe.exec.command ?? [], timeoutSeconds);
-      return res.exitCode === 0 ? 'success' : 'failure';
+      const output = Buffer.from(res.stdout ?? []).toString() + Buffer.from(res.stderr ?? []).toString();
+      return res.exitCode === 0 ? { result: 'success', output } : fail(output || `command ${JSON.stringify((probe.exec.command ?? []).join(' '))} exited with ${res.exitCode}`);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
     }
-    if (probe.tcpSocket) {
-      const port = resolvePort(probe.tcpSocket.port, target.container);
-      return await tcpCheck(probe.tcpSocket.host || target.podIP, port, timeoutSeconds * 1000);
-    }
-    if (probe.httpGet) {
-      const g = probe.httpGet;
-      const port = resolvePort(g.port, target.container);
-      const scheme = (g.scheme ?? 'HTTP').toLowerCase();
-      const host = g.host || target.podIP;
-      const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
-      for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;
-      const path = g.path ? (g.path.startsWith('/') ? g.path : `/${g.path}`) : '/';
-      const res = await fetch(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { headers, signal: AbortSignal.timeout(timeoutSeconds * 1000), redirect: 'manual' });
-      await res.body?.cancel();
-      return res.status >= 200 && res.status < 400 ? 'success' : 'failure';
-    }
-  } catch {
-    return 'failure';
   }
-  return 'failure';
+  if (probe.tcpSocket) {
+    let host = '';
+    let port = 0;
+    try {
+      port = resolvePort(probe.tcpSocket.port, target.container);
+      host = probe.tcpSocket.host || target.podIP;
+      const why = await tcpCheck(host, port, timeoutSeconds * 1000);
+      return why === undefined ? { result: 'success', output: '' } : fail(why);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (probe.httpGet) {
+    try {
+      const status = await httpGet(probe.httpGet, target.container, target.podIP, timeoutSeconds * 1000);
+      return status >= 200 && status < 400 ? { result: 'success', output: '' } : fail(`HTTP probe failed with statuscode: ${status}`);
+    } catch (err) {
+      const g = probe.httpGet;
+      return fail(`Get "${(g.scheme ?? 'HTTP').toLowerCase()}://${g.host || target.podIP}:${g.port}${g.path ?? '/'}": ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return fail('probe has no action (exec, httpGet, tcpSocket)');
 }
 
-/** A probe port: a number, a numeric string, or the name of one of the container's ports. */
-export function resolvePort(port: number | string, container: core.Container): number {
-  if (typeof port === 'number') return port;
-  if (/^\d+$/.test(port)) return Number(port);
-  const p = container.ports?.find((x) => x.name === port);
-  if (!p) throw new Error(`port ${JSON.stringify(port)} not found in container ${container.name}`);
-  return p.containerPort;
-}
-
-function tcpCheck(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+/** Connects to host:port; resolves undefined on success, else why it failed. */
+function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const done = (r: ProbeResult) => {
+    const done = (r: string | undefined) => {
       socket.destroy();
       resolve(r);
     };
-    socket.setTimeout(timeoutMs, () => done('failure'));
-    socket.once('connect', () => done('success'));
-    socket.once('error', () => done('failure'));
+    socket.setTimeout(timeoutMs, () => done(`dial tcp ${host}:${port}: i/o timeout`));
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (err) => done(`dial tcp ${host}:${port}: ${err.message}`));
   });
 }
 
 /** A {@link ProbeManager} running probes through `runtime` on `clock`. */
-export function createProbeManager(runtime: RuntimeClient, clock: Clock, onChange: (podUID: string) => void): ProbeManager {
+export function createProbeManager(
+  runtime: RuntimeClient,
+  clock: Clock,
+  onChange: (podUID: string) => void,
+  /** Called on every failed probe run (the kubelet's `Unhealthy` Event). */
+  onFailure?: (target: ProbeTarget, kind: ProbeKind, output: string) => void,
+): ProbeManager {
   const byId = new Map<string, ContainerProbes>();
 
   const stopOne = (cp: ContainerProbes) => {
@@ -132,8 +148,9 @@ export function createProbeManager(runtime: RuntimeClient, clock: Clock, onChang
     if (cp.stopped) return;
     const period = (p.probe.periodSeconds ?? 10) * 1000;
     if (p.kind !== 'startup' && !startupDone(cp)) return schedule(cp, p, period);
-    const r = await runProbeAction(runtime, cp.target, p.probe);
+    const { result: r, output } = await probeWithOutput(runtime, cp.target, p.probe);
     if (cp.stopped) return;
+    if (r === 'failure') onFailure?.(cp.target, p.kind, output);
     if (r === 'success') {
       p.successes++;
       p.failures = 0;

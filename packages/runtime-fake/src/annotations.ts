@@ -16,7 +16,7 @@ export const FAKE_ANNOTATION_PREFIX = 'fake.bosun.dev/';
  * | `fake.bosun.dev/oom-after` | duration | the container is OOM-killed (137, reason OOMKilled) this long after it started |
  * | `fake.bosun.dev/ignore-sigterm` | `true` | StopContainer waits its full timeout, then kills (137) |
  * | `fake.bosun.dev/exec-<name>` | integer, or JSON `{"stdout","stderr","exitCode"}` | result of ExecSync whose argv[0] basename is `<name>` (probes) |
- * | `fake.bosun.dev/stdout`, `fake.bosun.dev/stderr` | text | lines written to the container log at start |
+ * | `fake.bosun.dev/stdout`, `fake.bosun.dev/stderr` | text | lines written to the container log at start (`{{attempt}}` becomes the container's attempt) |
  * | `fake.bosun.dev/cpu-millicores`, `fake.bosun.dev/memory-bytes` | integer | usage reported by ContainerStats (default 10, 8 MiB) |
  *
  * ExecSync without a matching `exec-` annotation: `true` → 0, `false` → 1,

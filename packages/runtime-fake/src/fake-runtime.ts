@@ -120,6 +120,13 @@ export interface FakeRuntime extends RuntimeServiceImpl, ImageServiceImpl {
   setCondition(type: string, status: boolean, reason?: string, message?: string): void;
   /** Current counts. */
   counts(): FakeRuntimeCounts;
+  /**
+   * The ContainerConfig a container was created with (envs, mounts, linux resources,
+   * log path…), as the runtime received it; undefined for an unknown id. For tests.
+   */
+  containerConfig(containerId: string): ContainerConfig | undefined;
+  /** Every PullImage reference received so far, in order (failed pulls included). For tests. */
+  pulls(): readonly string[];
   /** Cancels every pending timer. The runtime must not be used afterwards. */
   dispose(): void;
 }
@@ -156,6 +163,7 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
   const sandboxes = new Map<string, SandboxRecord>();
   const containers = new Map<string, ContainerRecord>();
   const sandboxNames = new Map<string, string>();
+  const pullLog: string[] = [];
   const conditions = new Map<string, RuntimeCondition>([
     ['RuntimeReady', { type: 'RuntimeReady', status: true, reason: '', message: '' }],
     ['NetworkReady', { type: 'NetworkReady', status: true, reason: '', message: '' }],
@@ -406,8 +414,9 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       }
       c.state = 'CONTAINER_RUNNING';
       c.startedAt = clock.now();
-      writeLog(c, 'stdout', b.stdout);
-      writeLog(c, 'stderr', b.stderr);
+      const attempt = String(c.config.metadata?.attempt ?? 0);
+      writeLog(c, 'stdout', b.stdout.map((l) => l.replaceAll('{{attempt}}', attempt)));
+      writeLog(c, 'stderr', b.stderr.map((l) => l.replaceAll('{{attempt}}', attempt)));
       const oomFirst = b.oomAfterMs !== undefined && (b.exitAfterMs === undefined || b.oomAfterMs <= b.exitAfterMs);
       if (oomFirst) c.event = scheduler.after(b.oomAfterMs!, () => exit(c, 137, 'OOMKilled'));
       else if (b.exitAfterMs !== undefined) c.event = scheduler.after(b.exitAfterMs, () => exit(c, b.exitCode));
@@ -514,6 +523,7 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
 
     async pullImage(req: PullImageRequest) {
       // req.auth is accepted and never stored or logged.
+      pullLog.push(req.image?.image ?? '');
       return { imageRef: images.pull(lookupImage(req.image)).id };
     },
 
@@ -549,6 +559,12 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       for (const c of containers.values()) if (c.state === 'CONTAINER_RUNNING') running++;
       return { sandboxes: sandboxes.size, containers: containers.size, running, podIps: pool.inUse, scheduledEvents: scheduler.size };
     },
+
+    containerConfig(containerId) {
+      return containers.get(containerId)?.config;
+    },
+
+    pulls: () => [...pullLog],
 
     dispose() {
       scheduler.dispose();

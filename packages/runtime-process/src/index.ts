@@ -1,2 +1,10 @@
-// @bosun/runtime-process: placeholder until the runtime lands (issue 5).
-export {};
+export { createProcessRuntime, resolveArgv } from './process-runtime';
+export type { ProcessRuntime, ProcessRuntimeOptions, ProcessRuntimeShutdownOptions, ProcessRuntimeInfo } from './process-runtime';
+export { LocalImageStore, normalizeImageRef, importImageArchive, buildBusyboxImage, busyboxSource, applyLayer } from './image-store';
+export type { LocalImage, LocalImageStoreOptions, ImageRunConfig, ImageSource, BusyboxImageOptions } from './image-store';
+export { CriLogWriter, formatLogLine, rfc3339Nano, MAX_LOG_LINE } from './log-writer';
+export type { LogStream } from './log-writer';
+export { BridgeNetwork, defaultBridgeName, hostVethName, firstIpv4 } from './bridge-network';
+export type { BridgeAttachment } from './bridge-network';
+export { ContainerCgroups, CGROUP_CONTROLLERS } from './cgroups';
+export type { CgroupController } from './cgroups';

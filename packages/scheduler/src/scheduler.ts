@@ -293,6 +293,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       for (let i = 0; i < toFind; i++) feasible.push(nodes[(start + i) % n]);
       processed = toFind;
     } else {
+      // Rejections are only read when no node fits: kept in arrays, turned into the
+      // diagnosis then (a Map entry per rejected node cost more than the filtering).
+      const rejected: NodeInfo[] = [];
+      const statuses: Status[] = [];
       for (let i = 0; i < n; i++) {
         const node = nodes[(start + i) % n];
         processed++;
@@ -301,10 +305,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           feasible.push(node);
           if (feasible.length >= toFind) break;
         } else if (s.isRejected()) {
-          diagnosis.nodeToStatus.set(node.name, s);
-          if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
+          rejected.push(node);
+          statuses.push(s);
         } else {
           throw s.asError();
+        }
+      }
+      if (feasible.length === 0) {
+        for (let i = 0; i < rejected.length; i++) {
+          const s = statuses[i];
+          diagnosis.nodeToStatus.set(rejected[i].name, s);
+          if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
         }
       }
     }

@@ -24,18 +24,33 @@ export function cronJobName(cronJob: CronJob, scheduledMs: number): string {
 }
 
 /**
- * The schedule times in (`earliestMs`, `nowMs`]: how many, and the latest. Counting
- * stops past `CRONJOB_MAX_MISSED + 1` unless the latest is still needed.
+ * The schedule times in (`earliestMs`, `nowMs`]: how many, and the latest. Past
+ * `CRONJOB_MAX_MISSED` the count is an estimate from the average gap between the times
+ * counted so far (as upstream's `mostRecentScheduleTime`, it only has to say "more than
+ * 100"), and the latest is found by searching back from `nowMs` in widening windows, so
+ * a schedule missed for years costs a few hundred steps, not one per missed time.
  */
 export function missedScheduleTimes(schedule: CronSchedule, earliestMs: number, nowMs: number, timeZone?: string): { count: number; latest?: number } {
+  const first = schedule.next(earliestMs, timeZone);
   let count = 0;
   let latest: number | undefined;
-  for (let t = schedule.next(earliestMs, timeZone); t !== undefined && t <= nowMs; t = schedule.next(t, timeZone)) {
+  for (let t = first; t !== undefined && t <= nowMs; t = schedule.next(t, timeZone)) {
     count++;
     latest = t;
-    if (count > 1_000_000) break;
+    if (count > CRONJOB_MAX_MISSED) break;
   }
-  return { count, latest };
+  if (count <= CRONJOB_MAX_MISSED || first === undefined || latest === undefined) return { count, latest };
+  const after = schedule.next(latest, timeZone);
+  if (after === undefined || after > nowMs) return { count, latest };
+  const gap = Math.max(1000, (latest - first) / (count - 1));
+  count += Math.max(1, Math.floor((nowMs - latest) / gap));
+  for (let window = 2 * gap; ; window *= 2) {
+    // Never search before a time known to be a schedule time: `after` proves one lies in (latest, nowMs].
+    const from = Math.max(latest, nowMs - window);
+    let last: number | undefined;
+    for (let t = schedule.next(from, timeZone); t !== undefined && t <= nowMs; t = schedule.next(t, timeZone)) last = t;
+    if (last !== undefined) return { count, latest: last };
+  }
 }
 
 function jobFinished(job: Job): 'Complete' | 'Failed' | undefined {

@@ -1,6 +1,7 @@
 // The DaemonSet controller: one pod per eligible node.
-import { compileNodeSelector, controllerRef, toleratesTaint, keyOf, type core, type DaemonSet, type Node, type Pod } from '@bosun/api';
-import { Action, Controller, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { compileNodeSelector, controllerRef, getControllerOf, isNotFound, toleratesTaint, keyOf, type core, type DaemonSet, type Node, type Pod, type Selector } from '@bosun/api';
+import type { Client } from '@bosun/apiserver';
+import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import { Expectations, asKube, compileSelector, deleteIgnoringNotFound, hashOf, isPodReady, isTerminating, scaledValue, writeStatus } from './util';
 
 type Toleration = core.Toleration;
@@ -101,6 +102,33 @@ export function daemonPodForNode(ds: DaemonSet, hash: string, nodeName: string):
 }
 
 /**
+ * The DaemonSet's pods, claimed as upstream's `ClaimPods`: pods it controls that match
+ * its selector; matching orphans are adopted (a DaemonSet recreated after
+ * `--cascade=orphan` takes its pods back instead of doubling them); pods it controls
+ * that stop matching are released. A DaemonSet being deleted only reads.
+ */
+async function claimDaemonPods(client: Client, ds: DaemonSet, selector: Selector | undefined, podCache: { list(opts: CacheListOptions): Pod[] }, signal: AbortSignal): Promise<Pod[]> {
+  const ns = ds.metadata?.namespace ?? '';
+  const deleting = !!ds.metadata?.deletionTimestamp;
+  const out: Pod[] = [];
+  for (const p of podCache.list({ namespace: ns, controlledBy: asKube(ds) })) {
+    if (selector?.matches(p.metadata?.labels)) out.push(p);
+    else if (!deleting) await release(client, asKube(ds), p, { signal });
+  }
+  if (deleting || !selector) return out;
+  for (const p of podCache.list({ namespace: ns, orphan: true, labelSelector: selector })) {
+    if (isTerminating(p)) continue;
+    try {
+      const adopted = await adopt(client, asKube(ds), p, { signal });
+      if (adopted) out.push(adopted);
+    } catch (e) {
+      if (!isAlreadyOwnedError(e) && !isNotFound(e)) throw e;
+    }
+  }
+  return out;
+}
+
+/**
  * Creates the DaemonSet reconcile: for each node, whether a daemon pod should run there
  * (nodeSelector, required node affinity, NoSchedule/NoExecute taints against the
  * template's tolerations plus the default daemon tolerations); creates missing pods,
@@ -122,8 +150,7 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
     const selector = compileSelector(ds.spec?.selector);
     const byNode = new Map<string, Pod[]>();
     const orphans: Pod[] = [];
-    for (const p of podCache.list({ namespace: ns, controlledBy: asKube(ds) })) {
-      if (selector && !selector.matches(p.metadata?.labels)) continue;
+    for (const p of await claimDaemonPods(client, ds, selector, podCache, signal)) {
       if (isTerminating(p)) continue;
       const n = daemonPodNode(p);
       if (!n) orphans.push(p);
@@ -149,7 +176,10 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
       }
       desired.push(name);
       const alive = pods.filter((p) => p.status?.phase !== 'Failed');
-      toDelete.push(...pods.filter((p) => p.status?.phase === 'Failed'));
+      for (const p of pods.filter((x) => x.status?.phase === 'Failed')) {
+        recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${ns}/${p.metadata?.name} on node ${name}, will try to kill it`);
+        toDelete.push(p);
+      }
       if (alive.length === 0) toCreate.push(name);
       else if (alive.length > 1) {
         // Keep the oldest; upstream keeps the oldest too.
@@ -174,10 +204,20 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
       }
     }
 
+    let createError: unknown;
+    const createdOn = new Set<string>();
     for (const n of toCreate) {
-      const created = await client.create(daemonPodForNode(ds, hash, n), { signal });
-      expectations.expectCreate(key, created.metadata?.name ?? '', now);
-      recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+      try {
+        const created = await client.create(daemonPodForNode(ds, hash, n), { signal });
+        expectations.expectCreate(key, created.metadata?.name ?? '', now);
+        createdOn.add(n);
+        recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        // Upstream's message; the other nodes still get their pods, and the error policy retries.
+        recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${e instanceof Error ? e.message : String(e)}`);
+        createError ??= e;
+      }
     }
     for (const p of new Set(toDelete)) {
       if (await deleteIgnoringNotFound(client, p)) {
@@ -188,9 +228,9 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
 
     const deleted = new Set(toDelete);
     const podOn = (n: string) => (byNode.get(n) ?? []).filter((p) => !deleted.has(p));
-    const scheduled = desired.filter((n) => podOn(n).length > 0 || toCreate.includes(n)).length;
+    const scheduled = desired.filter((n) => podOn(n).length > 0 || createdOn.has(n)).length;
     const ready = desired.filter((n) => podOn(n).some(isPodReady)).length;
-    const updated = desired.filter((n) => toCreate.includes(n) || podOn(n).some((p) => p.metadata?.labels?.[DAEMONSET_REVISION_HASH_LABEL] === hash)).length;
+    const updated = desired.filter((n) => createdOn.has(n) || podOn(n).some((p) => p.metadata?.labels?.[DAEMONSET_REVISION_HASH_LABEL] === hash)).length;
     await writeStatus(
       client,
       ds,
@@ -207,6 +247,7 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
       },
       signal,
     );
+    if (createError !== undefined) throw createError;
     return Action.awaitChange();
   };
 }
@@ -215,13 +256,24 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
  * Adds the DaemonSet controller to `manager`: DaemonSets, their pods, and Nodes (any
  * node change reconciles every DaemonSet). Pods are created unbound, with the node
  * affinity `matchFields metadata.name In [node]`: the scheduler binds them (until one
- * runs, they stay Pending). Events: SuccessfulCreate, SuccessfulDelete.
+ * runs, they stay Pending). Events: SuccessfulCreate, SuccessfulDelete, FailedDaemonPod
+ * (Warning, a failed pod that is replaced), FailedCreate
+ * (Warning; the other nodes still get their pods and the sync is retried with backoff).
  */
 export function addDaemonSetController(manager: Manager, opts: DaemonSetControllerOptions = {}): void {
   const dsCache = () => manager.informers.forKind('apps/v1', 'DaemonSet').cache;
+  addOrphanIndex(manager.informers.forKind('v1', 'Pod').cache);
   manager.add(
     Controller.for('apps/v1', 'DaemonSet')
       .owns('v1', 'Pod')
+      .watches('v1', 'Pod', (pod) => {
+        // An orphan wakes the DaemonSets whose selector matches it (they may adopt it).
+        if (getControllerOf(asKube(pod)) || !pod.metadata?.namespace) return [];
+        return dsCache()
+          .list({ namespace: pod.metadata.namespace })
+          .filter((d) => !!compileSelector(d.spec?.selector)?.matches(pod.metadata?.labels))
+          .map((d) => keyOf(d));
+      })
       .watches('v1', 'Node', () => dsCache().keys())
       .withConfig({ name: opts.name ?? 'daemonset-controller', concurrency: opts.concurrency ?? 2 })
       .build(createDaemonSetReconcile()),

@@ -2,7 +2,7 @@ import { type Job, type Pod } from '@bosun/api';
 import { applyManifests, type Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
 import { JOB_TRACKING_FINALIZER, addJobController, formatIndexes, jobBackoffDelay, parseIndexes } from './job';
-import { events, listPods, seed, setPodStatus, startHarness, until, settle } from './testing';
+import { events, listPods, podCreateRefusal, seed, setPodStatus, startHarness, until, settle } from './testing';
 
 const getJob = (client: Client, name: string) => client.get('batch/v1', 'Job', 'default', name);
 const jobPods = async (client: Client, name: string) => (await listPods(client, `batch.kubernetes.io/job-name=${name}`)).filter((p) => !p.metadata?.deletionTimestamp);
@@ -224,5 +224,31 @@ describe('Job controller', () => {
     for (const p of pods.filter((x) => x !== one)) await setPodStatus(client, p, { phase: 'Succeeded' });
     await until(async () => !!cond(await getJob(client, 'idx'), 'Complete'), 'Complete');
     expect((await getJob(client, 'idx')).status).toMatchObject({ completedIndexes: '0-2', succeeded: 3 });
+  });
+
+  it.each([
+    ['a quota refusal (403)', 'quota' as const, /^Error creating: .*exceeded quota/],
+    ['an invalid pod (422)', 'invalid' as const, /^Error creating: .*Required value/],
+  ])('records FailedCreate for %s, counts no phantom pod, and starts the pods once creation is allowed', async (_n, kind, message) => {
+    const refusal = podCreateRefusal(kind);
+    await using h = await startHarness(addJobController, { admission: refusal.admission });
+    const { client, clock } = h;
+    await client.create(job('refused', { completions: 2, parallelism: 2 }));
+    await until(async () => (await events(client, 'FailedCreate')).length > 0, 'FailedCreate');
+    const [warning] = await events(client, 'FailedCreate');
+    expect(warning).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Job', name: 'refused' } });
+    expect(warning!.message).toMatch(message);
+    await settle();
+    expect((await getJob(client, 'refused')).status?.active ?? 0).toBe(0);
+    refusal.refuse(false);
+    for (let i = 0; i < 20 && (await activePods(client, 'refused')).length < 2; i++) {
+      await clock.advance(1000);
+      await settle();
+    }
+    expect(await activePods(client, 'refused')).toHaveLength(2);
+    await until(async () => (await getJob(client, 'refused')).status?.active === 2, 'active 2');
+    // The refused creations were logged as reconcile errors: expected here.
+    expect(h.errors.length).toBeGreaterThan(0);
+    h.errors.length = 0;
   });
 });

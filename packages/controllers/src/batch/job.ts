@@ -304,6 +304,7 @@ export function createJobReconcile(): Reconcile<Job> {
     if (completions === undefined || completions === null) wantActive = succeeded > 0 ? Math.min(active.length, parallelism) : parallelism;
     else wantActive = Math.max(0, Math.min(parallelism, completions - (indexed ? completed.size : succeeded)));
     let requeueMs: number | undefined;
+    let createError: unknown;
     let live = active;
     let activeCount = active.length;
     if (active.length > wantActive) {
@@ -323,18 +324,30 @@ export function createJobReconcile(): Reconcile<Job> {
           for (let i = 0; i < (completions ?? 0) && pending.length < wantActive - active.length; i++) if (!completed.has(i) && !running.has(i)) pending.push(i);
           toCreate = pending;
         } else toCreate = Array.from({ length: wantActive - active.length }, () => undefined);
+        let made = 0;
         for (const idx of toCreate) {
-          const created = await client.create(podFromJob(job, idx), { signal });
+          let created: Pod;
+          try {
+            created = await client.create(podFromJob(job, idx), { signal });
+          } catch (e) {
+            if (signal.aborted) throw e;
+            // Upstream's event; the status still counts what exists, and the error policy retries.
+            recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${e instanceof Error ? e.message : String(e)}`);
+            createError = e;
+            break;
+          }
+          made++;
           state.expectations.expectCreate(key, created.metadata?.name ?? '', now);
           recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
         }
-        activeCount = active.length + toCreate.length;
+        activeCount = active.length + made;
       }
     }
     status.active = activeCount;
     status.ready = live.filter(isPodReady).length;
     const stored = await writeStatus(client, job, status, signal);
     if (stored) job = stored;
+    if (createError !== undefined) throw createError;
     if (deadlineMs !== undefined) {
       const left = startMs + deadlineMs - now;
       requeueMs = requeueMs === undefined ? left : Math.min(requeueMs, left);
@@ -391,7 +404,8 @@ export function createJobReconcile(): Reconcile<Job> {
  * `batch.kubernetes.io/controller-uid`, `controller-uid`, `batch.kubernetes.io/job-name`,
  * `job-name`, and the `batch.kubernetes.io/job-tracking` finalizer (removed once
  * counted). Events: SuccessfulCreate, SuccessfulDelete, Completed, BackoffLimitExceeded,
- * DeadlineExceeded, Suspended, Resumed.
+ * DeadlineExceeded, Suspended, Resumed, FailedCreate (Warning; the sync is retried with
+ * backoff).
  */
 export function addJobController(manager: Manager, opts: JobControllerOptions = {}): void {
   manager.add(

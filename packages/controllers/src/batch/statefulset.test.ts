@@ -1,6 +1,7 @@
 import { type StatefulSet } from '@bosun/api';
 import { applyManifests, type Client } from '@bosun/apiserver';
 import { describe, expect, it } from 'vitest';
+import { addGarbageCollector } from '../core/garbage-collector';
 import { addStatefulSetController, ordinalOf } from './statefulset';
 import { events, listPods, seed, setPodStatus, startHarness, until, settle } from './testing';
 
@@ -165,5 +166,122 @@ describe('StatefulSet controller', () => {
     await client.delete('v1', 'Pod', 'default', 'od-0');
     await until(async () => (await image(client, 'od-0').catch(() => '')) === 'nginx:2', 'od-0 recreated new');
     expect(await image(client, 'od-1')).toBe('nginx:1');
+  });
+
+  /** Creates `set` and marks its pods ready as they come until `n` are Running and Ready. */
+  async function bringUp(client: Client, name: string, n: number): Promise<void> {
+    for (let i = 1; i <= n; i++) {
+      await until(async () => (await podNames(client, `app=${name}`)).length === i, `${i} pods`);
+      await readyAll(client, `app=${name}`);
+    }
+  }
+  /** Sets the image and drives the rolling update until every pod has it and the set reports it done. */
+  async function rollTo(client: Client, name: string, img: string, n: number): Promise<void> {
+    await client.patch('apps/v1', 'StatefulSet', 'default', name, { spec: { template: { spec: { containers: [{ name: 'c', image: img }] } } } });
+    await until(async () => {
+      await readyAll(client, `app=${name}`);
+      const s = (await getSts(client, name)).status;
+      const images = await Promise.all(Array.from({ length: n }, (_, i) => image(client, `${name}-${i}`).catch(() => '')));
+      return images.every((x) => x === img) && s?.currentRevision === s?.updateRevision && s?.updatedReplicas === n && s?.readyReplicas === n;
+    }, `rolled to ${img}`);
+  }
+  const revisions = async (client: Client) =>
+    (await client.list('apps/v1', 'ControllerRevision', { namespace: 'default' })).items.map((r) => [r.metadata!.name!, r.revision!] as const).sort((a, b) => a[1] - b[1]);
+
+  it('keeps revisionHistoryLimit old ControllerRevisions besides the current one', async () => {
+    await using h = await startHarness(addStatefulSetController);
+    const { client } = h;
+    await client.create(sts('hist', { replicas: 2, revisionHistoryLimit: 1 }));
+    await bringUp(client, 'hist', 2);
+    for (const v of ['nginx:2', 'nginx:3']) await rollTo(client, 'hist', v, 2);
+    await until(async () => (await revisions(client)).length === 2, 'two revisions left');
+    const st = (await getSts(client, 'hist')).status!;
+    expect((await revisions(client)).map((r) => r[1])).toEqual([2, 3]);
+    expect((await revisions(client)).at(-1)![0]).toBe(st.updateRevision);
+  });
+
+  it('rolling back to an earlier template reuses its ControllerRevision as the newest revision', async () => {
+    await using h = await startHarness(addStatefulSetController);
+    const { client } = h;
+    await client.create(sts('rb', { replicas: 2 }));
+    await bringUp(client, 'rb', 2);
+    const rev1 = (await getSts(client, 'rb')).status!.updateRevision!;
+    await rollTo(client, 'rb', 'nginx:2', 2);
+    const rev2 = (await getSts(client, 'rb')).status!.updateRevision!;
+    await rollTo(client, 'rb', 'nginx:1', 2);
+    const st = (await getSts(client, 'rb')).status!;
+    expect(st).toMatchObject({ currentRevision: rev1, updateRevision: rev1 });
+    expect(await revisions(client)).toEqual([[rev2, 2], [rev1, 3]]);
+    for (const p of await listPods(client, 'app=rb')) expect(p.metadata?.labels?.['controller-revision-hash']).toBe(rev1);
+  });
+
+  it('a deleted pod of a partitioned rollout comes back at its own revision: below the partition the old one', async () => {
+    await using h = await startHarness(addStatefulSetController);
+    const { client } = h;
+    await client.create(sts('part', { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }));
+    await bringUp(client, 'part', 3);
+    await client.patch('apps/v1', 'StatefulSet', 'default', 'part', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
+    await until(async () => (await image(client, 'part-2').catch(() => '')) === 'nginx:2', 'part-2 updated');
+    await readyAll(client, 'app=part');
+    const oldUid = (await client.get('v1', 'Pod', 'default', 'part-0')).metadata?.uid;
+    await client.delete('v1', 'Pod', 'default', 'part-0');
+    await until(async () => {
+      const p = await client.get('v1', 'Pod', 'default', 'part-0').catch(() => undefined);
+      return !!p && p.metadata?.uid !== oldUid;
+    }, 'part-0 recreated');
+    expect(await image(client, 'part-0')).toBe('nginx:1');
+    await readyAll(client, 'app=part');
+    await settle();
+    expect([await image(client, 'part-0'), await image(client, 'part-1'), await image(client, 'part-2')]).toEqual(['nginx:1', 'nginx:1', 'nginx:2']);
+  });
+
+  it.each([
+    ['Failed', 'RecreatingFailedPod', 'Warning', 'failed'],
+    ['Succeeded', 'RecreatingTerminatedPod', 'Normal', 'terminated'],
+  ] as const)('recreates a %s pod under the same name, recording %s', async (phase, reason, type, word) => {
+    await using h = await startHarness(addStatefulSetController);
+    const { client } = h;
+    await client.create(sts('fp', { replicas: 1 }));
+    await bringUp(client, 'fp', 1);
+    const old = await client.get('v1', 'Pod', 'default', 'fp-0');
+    await setPodStatus(client, 'fp-0', { phase });
+    await until(async () => {
+      const p = await client.get('v1', 'Pod', 'default', 'fp-0').catch(() => undefined);
+      return !!p && p.metadata?.uid !== old.metadata?.uid;
+    }, 'fp-0 recreated');
+    expect(await events(client, reason)).toEqual([expect.objectContaining({ type, message: `StatefulSet default/fp is recreating ${word} Pod fp-0` })]);
+  });
+
+  it.each([
+    { name: 'background (the default): the pods go, the claims stay', policy: 'Background' as const },
+    { name: '--cascade=orphan: the pods stay, and the set recreated with the same name adopts them (and its revision) without replacing any', policy: 'Orphan' as const },
+  ])('deleted $name', async ({ policy }) => {
+    await using h = await startHarness((m) => {
+      addStatefulSetController(m);
+      addGarbageCollector(m);
+    });
+    const { client } = h;
+    const claims = { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] };
+    await client.create(sts('cas', { replicas: 2, ...claims }));
+    await bringUp(client, 'cas', 2);
+    const before = new Map((await listPods(client, 'app=cas')).map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+    const rev = (await getSts(client, 'cas')).status!.updateRevision!;
+    await client.delete('apps/v1', 'StatefulSet', 'default', 'cas', { propagationPolicy: policy });
+    await until(async () => !(await client.get('apps/v1', 'StatefulSet', 'default', 'cas').catch(() => undefined)), 'set gone');
+    if (policy === 'Background') {
+      await until(async () => (await podNames(client, 'app=cas')).length === 0, 'pods gone');
+      expect(await pvcNames(client)).toEqual(['data-cas-0', 'data-cas-1']);
+      return;
+    }
+    await until(async () => (await listPods(client, 'app=cas')).every((p) => !p.metadata?.ownerReferences?.length), 'pods orphaned');
+    expect(await podNames(client, 'app=cas')).toEqual(['cas-0', 'cas-1']);
+    await client.create(sts('cas', { replicas: 2, ...claims }));
+    const set = await getSts(client, 'cas');
+    await until(async () => (await listPods(client, 'app=cas')).every((p) => p.metadata?.ownerReferences?.[0]?.uid === set.metadata?.uid), 'pods adopted');
+    await until(async () => (await getSts(client, 'cas')).status?.readyReplicas === 2, 'status counts the adopted pods');
+    expect(new Map((await listPods(client, 'app=cas')).map((p) => [p.metadata!.name!, p.metadata!.uid!]))).toEqual(before);
+    const revs = (await client.list('apps/v1', 'ControllerRevision', { namespace: 'default' })).items;
+    expect(revs.map((r) => [r.metadata?.name, r.metadata?.ownerReferences?.[0]?.uid])).toEqual([[rev, set.metadata?.uid]]);
+    expect(await events(client, 'SuccessfulCreate')).toHaveLength(4); // 2 claims + 2 pods, all from the first set
   });
 });

@@ -1,6 +1,7 @@
 // The StatefulSet controller: ordered pods with stable names and storage.
-import { controllerRef, isAlreadyExists, keyOf, type ControllerRevision, type PersistentVolumeClaim, type Pod, type PodTemplateSpec, type StatefulSet } from '@bosun/api';
-import { Action, Controller, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { controllerRef, getControllerOf, isAlreadyExists, isConflict, isNotFound, keyOf, type ControllerRevision, type PersistentVolumeClaim, type Pod, type PodTemplateSpec, type Selector, type StatefulSet } from '@bosun/api';
+import type { Client } from '@bosun/apiserver';
+import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import { Expectations, asKube, compileSelector, deleteIgnoringNotFound, hashOf, isRunningAndReady, isTerminating, writeStatus } from './util';
 
 /** Pod label: the pod's own name (for per-pod Services). */
@@ -65,6 +66,34 @@ export function podForOrdinal(set: StatefulSet, template: PodTemplateSpec, revis
 }
 
 /**
+ * The set's pods, claimed as upstream's `ClaimPods` with the `isMemberOf` filter: pods it
+ * controls that match its selector; orphans that match it and are named
+ * `<set>-<ordinal>` are adopted (a set recreated after `--cascade=orphan` takes its pods
+ * back); pods it controls that stop matching are released. A set being deleted only
+ * reads.
+ */
+async function claimPods(client: Client, set: StatefulSet, selector: Selector | undefined, podCache: { list(opts: CacheListOptions): Pod[] }, signal: AbortSignal): Promise<Pod[]> {
+  const ns = set.metadata?.namespace ?? '';
+  const deleting = !!set.metadata?.deletionTimestamp;
+  const out: Pod[] = [];
+  for (const p of podCache.list({ namespace: ns, controlledBy: asKube(set) })) {
+    if (selector?.matches(p.metadata?.labels)) out.push(p);
+    else if (!deleting) await release(client, asKube(set), p, { signal });
+  }
+  if (deleting || !selector) return out;
+  for (const p of podCache.list({ namespace: ns, orphan: true, labelSelector: selector })) {
+    if (isTerminating(p) || ordinalOf(set, p.metadata?.name ?? '') < 0) continue;
+    try {
+      const adopted = await adopt(client, asKube(set), p, { signal });
+      if (adopted) out.push(adopted);
+    } catch (e) {
+      if (!isAlreadyOwnedError(e) && !isNotFound(e)) throw e;
+    }
+  }
+  return out;
+}
+
+/**
  * Creates the StatefulSet reconcile: ControllerRevisions for the template, PVCs from
  * volumeClaimTemplates before each pod, pods `<set>-<ordinal>` created, replaced and
  * scaled as podManagementPolicy says (OrderedReady: one at a time, each Running and
@@ -85,11 +114,22 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
     if (!expectations.satisfied(key, (n) => podCache.get(`${ns}/${n}`), now)) return Action.awaitChange();
 
     // Revisions.
-    const revisions = revCache.list({ namespace: ns, controlledBy: asKube(set) });
+    const revisions = [...revCache.list({ namespace: ns, controlledBy: asKube(set) })];
     const updateName = revisionName(set, set.spec?.template);
     let updateRev: ControllerRevision | undefined = revisions.find((r) => r.metadata?.name === updateName);
+    const maxRev = revisions.reduce((m, r) => Math.max(m, r.revision ?? 0), 0);
+    if (updateRev && (updateRev.revision ?? 0) < maxRev) {
+      // Back to an older template (a rollback): as upstream, its revision becomes the newest.
+      try {
+        updateRev = await client.update({ ...updateRev, revision: maxRev + 1 }, { signal });
+      } catch (e) {
+        if (isConflict(e) || isNotFound(e)) return Action.requeue(); // our cache lagged: look again
+        throw e;
+      }
+      const i = revisions.findIndex((r) => r.metadata?.name === updateName);
+      revisions[i] = updateRev as (typeof revisions)[number];
+    }
     if (!updateRev) {
-      const maxRev = revisions.reduce((m, r) => Math.max(m, r.revision ?? 0), 0);
       const rev: ControllerRevision = {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
@@ -101,7 +141,12 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
         updateRev = await client.create(rev, { signal });
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        updateRev = await client.get('apps/v1', 'ControllerRevision', ns, updateName, { signal });
+        // Our cache lagged, or the revision of an earlier set of this name was orphaned
+        // (`--cascade=orphan`): it holds the same template, so adopt it, as upstream.
+        // One controlled by another object makes `adopt` throw (AlreadyOwned): retried.
+        const existing = await client.get('apps/v1', 'ControllerRevision', ns, updateName, { signal });
+        updateRev = await adopt(client, asKube(set), existing, { signal });
+        if (!updateRev) return Action.requeue();
       }
     }
     const currentName = set.status?.currentRevision && revisions.some((r) => r.metadata?.name === set.status?.currentRevision) ? set.status.currentRevision : updateName;
@@ -124,8 +169,7 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
     const selector = compileSelector(set.spec?.selector);
     const pods = new Map<number, Pod>();
     const condemned: Pod[] = [];
-    for (const p of podCache.list({ namespace: ns, controlledBy: asKube(set) })) {
-      if (selector && !selector.matches(p.metadata?.labels)) continue;
+    for (const p of await claimPods(client, set, selector, podCache, signal)) {
       const i = ordinalOf(set, p.metadata?.name ?? '');
       if (i < 0) continue;
       if (i < replicas) pods.set(i, p);
@@ -178,6 +222,8 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
       for (let i = 0; i < replicas; i++) {
         const p = pods.get(i);
         if (p && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') && !isTerminating(p)) {
+          if (p.status?.phase === 'Failed') recorder.event(set, 'Warning', 'RecreatingFailedPod', `StatefulSet ${ns}/${setName} is recreating failed Pod ${p.metadata?.name}`);
+          else recorder.event(set, 'Normal', 'RecreatingTerminatedPod', `StatefulSet ${ns}/${setName} is recreating terminated Pod ${p.metadata?.name}`);
           await deletePod(p);
           if (ordered) return;
           continue;
@@ -254,14 +300,25 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
  * pod name and subdomain = serviceName, labels `statefulset.kubernetes.io/pod-name`,
  * `apps.kubernetes.io/pod-index`, `controller-revision-hash`; claims
  * `<claim>-<set>-<ordinal>` are created before the pod and never deleted (Retain).
- * Events: SuccessfulCreate, SuccessfulDelete, FailedCreate (upstream messages).
+ * Events: SuccessfulCreate, SuccessfulDelete, FailedCreate, RecreatingFailedPod (Warning)
+ * and RecreatingTerminatedPod (upstream messages).
  */
 export function addStatefulSetController(manager: Manager, opts: StatefulSetControllerOptions = {}): void {
   manager.informers.forKind('v1', 'PersistentVolumeClaim');
+  addOrphanIndex(manager.informers.forKind('v1', 'Pod').cache);
+  const sets = () => manager.informers.forKind('apps/v1', 'StatefulSet').cache;
   manager.add(
     Controller.for('apps/v1', 'StatefulSet')
       .owns('v1', 'Pod')
       .owns('apps/v1', 'ControllerRevision')
+      .watches('v1', 'Pod', (pod) => {
+        // An orphan wakes the sets that may adopt it (by selector and name).
+        if (getControllerOf(asKube(pod)) || !pod.metadata?.namespace) return [];
+        return sets()
+          .list({ namespace: pod.metadata.namespace })
+          .filter((st) => ordinalOf(st, pod.metadata?.name ?? '') >= 0 && !!compileSelector(st.spec?.selector)?.matches(pod.metadata?.labels))
+          .map((st) => keyOf(st));
+      })
       .withConfig({ name: opts.name ?? 'statefulset-controller', concurrency: opts.concurrency ?? 2 })
       .build(createStatefulSetReconcile()),
   );

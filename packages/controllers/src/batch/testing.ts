@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isConflict, type Event, type KubeObject, type Pod } from '@bosun/api';
-import { createTestEnv, type Client, type Logger, type TestEnv } from '@bosun/apiserver';
+import { createTestEnv, type AdmissionConfig, type AdmissionDecision, type Client, type Logger, type TestEnv, type TestEnvOptions } from '@bosun/apiserver';
 import { createManager, type Manager } from '@bosun/controller-runtime';
 
 const quiet: Logger = { warn: () => {}, error: () => {} };
@@ -19,9 +19,9 @@ export interface Harness extends AsyncDisposable {
   errors: unknown[];
 }
 
-/** Starts a test env and a manager with the controllers `add` registers. */
-export async function startHarness(add: (m: Manager) => void): Promise<Harness> {
-  const env = await createTestEnv();
+/** Starts a test env (with `envOpts`, e.g. admission plugins) and a manager with the controllers `add` registers. */
+export async function startHarness(add: (m: Manager) => void, envOpts: TestEnvOptions = {}): Promise<Harness> {
+  const env = await createTestEnv(envOpts);
   const errors: unknown[] = [];
   const manager = createManager({ client: env.client, clock: env.clock, logger: { ...quiet, error: (m, ...a) => errors.push([m, ...a]) } });
   add(manager);
@@ -46,8 +46,12 @@ export async function settle(rounds = 50): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-/** Waits (real event-loop turns, never clock time) until `cond` holds. */
-export async function until(cond: () => boolean | Promise<boolean>, what = 'condition', turns = 3000): Promise<void> {
+/**
+ * Waits (real event-loop turns, never clock time) until `cond` holds. The controllers
+ * yield to the event loop after 5 ms of continuous work (see `EVENT_LOOP_BUDGET_MS`), so
+ * on a loaded machine the same work takes more turns: the bound is generous.
+ */
+export async function until(cond: () => boolean | Promise<boolean>, what = 'condition', turns = 20_000): Promise<void> {
   for (let i = 0; i < turns; i++) {
     if (await cond()) return;
     await new Promise<void>((r) => setImmediate(r));
@@ -116,4 +120,39 @@ export async function setPodStatus(client: Client, pod: Pod | string, s: FakePod
 /** A plain Node object. */
 export function node(name: string, labels: Record<string, string> = {}, taints: { key: string; value?: string; effect: string }[] = []): KubeObject {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } }, spec: { taints: taints.length ? taints : undefined } };
+}
+
+/** A refusal the admission chain can give pod creations, as {@link podCreateRefusal} builds it. */
+export interface PodCreateRefusal {
+  /** The admission config to give {@link startHarness}. */
+  admission: AdmissionConfig;
+  /** Refuse pod creations from now on (`true`) or let them through (`false`). */
+  refuse(on: boolean): void;
+}
+
+/**
+ * A validating admission plugin that refuses pod creations while switched on: as a
+ * quota does (403 Forbidden, `exceeded quota: …`) or as an invalid pod is (422 Invalid
+ * with a field cause). Starts switched on.
+ */
+export function podCreateRefusal(kind: 'quota' | 'invalid'): PodCreateRefusal {
+  let on = true;
+  return {
+    refuse: (v) => {
+      on = v;
+    },
+    admission: {
+      validating: [
+        {
+          name: kind === 'quota' ? 'FakeQuota' : 'FakePodPolicy',
+          handles: (op, k) => op === 'CREATE' && k.kind === 'Pod',
+          validate: (): AdmissionDecision | undefined => {
+            if (!on) return undefined;
+            if (kind === 'quota') return { allowed: false, message: 'exceeded quota: compute-resources, requested: pods=1, used: pods=0, limited: pods=0' };
+            return { allowed: false, causes: [{ reason: 'FieldValueRequired', field: 'spec.containers[0].image', message: 'Required value' }] };
+          },
+        },
+      ],
+    },
+  };
 }

@@ -126,6 +126,41 @@ describe('garbage collector', () => {
     expect(await exists(s, 'v1', 'ConfigMap', 'default', 'mid')).toBe(false);
     expect(await exists(s, 'v1', 'ConfigMap', 'default', 'leaf')).toBe(false);
   });
+
+  it.each([
+    { name: 'a blocking dependent (blockOwnerDeletion true) holds the owner until it is gone', block: true },
+    { name: 'a non-blocking dependent (blockOwnerDeletion false) does not hold the owner', block: false },
+  ])('foreground: $name', async ({ block }) => {
+    const s = await setup({ workloads: false });
+    const owner = await s.client.create(cm('owner'));
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid!, blockOwnerDeletion: block };
+    // A finalizer keeps the dependent around (terminating) after the collector deletes it.
+    await s.client.create({ ...cm('held'), metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'], ownerReferences: [ref] } });
+    await s.client.delete('v1', 'ConfigMap', 'default', 'owner', { propagationPolicy: 'Foreground' });
+    await waitFor(s.env, async () => !!(await s.client.get('v1', 'ConfigMap', 'default', 'held')).metadata?.deletionTimestamp, 'dependent being deleted');
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    if (block) {
+      const o = await s.client.get('v1', 'ConfigMap', 'default', 'owner');
+      expect(o.metadata?.deletionTimestamp).toBeDefined();
+      expect(o.metadata?.finalizers).toContain('foregroundDeletion');
+    } else {
+      await waitFor(s.env, async () => !(await exists(s, 'v1', 'ConfigMap', 'default', 'owner')), 'owner gone first');
+    }
+    await s.client.patch('v1', 'ConfigMap', 'default', 'held', { metadata: { finalizers: null } });
+    await waitFor(s.env, async () => !(await exists(s, 'v1', 'ConfigMap', 'default', 'held')), 'dependent gone');
+    await waitFor(s.env, async () => !(await exists(s, 'v1', 'ConfigMap', 'default', 'owner')), 'owner gone');
+  });
+
+  it('deletes a dependent whose owner was recreated under the same name (a new uid is a dangling reference)', async () => {
+    const s = await setup({ workloads: false });
+    const first = await s.client.create(cm('phoenix'));
+    await s.client.delete('v1', 'ConfigMap', 'default', 'phoenix', { propagationPolicy: 'Orphan' });
+    await waitFor(s.env, async () => !(await exists(s, 'v1', 'ConfigMap', 'default', 'phoenix')), 'first owner gone');
+    await s.client.create(cm('phoenix'));
+    await s.client.create(cm('child-of-first', [first]));
+    await waitFor(s.env, async () => !(await exists(s, 'v1', 'ConfigMap', 'default', 'child-of-first')), 'dependent of the old uid deleted');
+    expect(await exists(s, 'v1', 'ConfigMap', 'default', 'phoenix')).toBe(true);
+  });
 });
 
 describe('namespace and service-account controllers', () => {

@@ -142,6 +142,43 @@ describe('node lifecycle controller', () => {
     expect(await terminating(client, 'loyal')).toBe(false);
   });
 
+  it.each([
+    { name: 'a silent node (Ready Unknown)', silent: true },
+    { name: 'a node reporting Ready=False', silent: false },
+  ])('on $name, records NodeNotReady once and marks its Ready pods not ready, leaving finished pods and other nodes alone', async ({ silent }) => {
+    await using h = await startHarness((m) => addNodeLifecycleController(m, { taintEviction: false }));
+    const { client, clock } = h;
+    await joinNode(h, 'n1');
+    await joinNode(h, 'n2');
+    const readyPod = async (name: string, node: string, phase: 'Running' | 'Succeeded' = 'Running') => {
+      const p = await client.create(boundPod(name, node));
+      await client.updateStatus({ ...p, status: { phase, conditions: [{ type: 'Ready', status: 'True' }] } });
+    };
+    await readyPod('on-n1', 'n1');
+    await readyPod('done-n1', 'n1', 'Succeeded');
+    await readyPod('on-n2', 'n2');
+    await settle();
+    const readyOf = async (name: string) => (await getPod(client, name)).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    expect(await readyOf('on-n1')).toBe('True');
+    // n2 keeps its heartbeats; n1 goes silent, or reports Ready=False itself.
+    for (let t = 0; t < GRACE + 10_000; t += 5_000) {
+      await clock.advance(5_000);
+      await renewLease(client, 'n2', clock.now());
+      if (!silent) {
+        await renewLease(client, 'n1', clock.now());
+        if (t === 0) await postReady(client, 'n1', clock.now(), 'False');
+      }
+      await settle();
+    }
+    await until(async () => (await readyOf('on-n1')) === 'False', 'on-n1 not ready');
+    expect(await readyOf('done-n1')).toBe('True');
+    expect(await readyOf('on-n2')).toBe('True');
+    const podEvents = (await events(client, 'NodeNotReady')).filter((e) => e.involvedObject?.kind === 'Pod');
+    expect(podEvents.map((e) => [e.type, e.involvedObject?.name, e.message])).toEqual([['Warning', 'on-n1', 'Node is not ready']]);
+    const nodeEvents = (await events(client, 'NodeNotReady')).filter((e) => e.involvedObject?.kind === 'Node');
+    expect(nodeEvents.map((e) => [e.type, e.involvedObject?.name, e.message, e.count ?? 1])).toEqual([['Normal', 'n1', 'Node n1 status is now: NodeNotReady', 1]]);
+  });
+
   it('removes the taints when the node agent is back (lease renewed, Ready posted) and cancels pending evictions', async () => {
     await using h = await startHarness((m) => addNodeLifecycleController(m));
     const { client, clock } = h;

@@ -2,8 +2,9 @@
 // notices nodes whose heartbeat stopped, marks their conditions Unknown, and keeps the
 // node.kubernetes.io/* condition taints in step with the conditions. Evicting the pods
 // of NoExecute-tainted nodes is the taint eviction controller's job (taint-eviction.ts).
-import { isConflict, isNotFound, rfc3339, type core, type Lease, type Node } from '@bosun/api';
-import { Action, Controller, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { isConflict, isNotFound, rfc3339, type core, type Lease, type Node, type Pod } from '@bosun/api';
+import type { Client, EventRecorder } from '@bosun/apiserver';
+import { Action, Controller, NODE_NAME_INDEX, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import { addTaintEvictionController } from './taint-eviction';
 
 type Taint = core.Taint;
@@ -175,6 +176,32 @@ export function reconcileTaints(taints: readonly Taint[] | undefined, desired: R
 interface LifecycleState {
   firstSeen: Map<string, number>;
   lastNoExecuteTaintAt: number | undefined;
+  /** Nodes (uid) whose NodeNotReady Event was recorded, until they are Ready again. */
+  notReadyRecorded: Set<string>;
+}
+
+const condStatus = (node: Node, type: string) => node.status?.conditions?.find((c) => c.type === type)?.status;
+
+/**
+ * Upstream's `MarkPodsNotReady`: every pod bound to `nodeName` whose Ready condition is
+ * True gets it set to False (the node agent that would do so is not answering), with a
+ * Warning `NodeNotReady` Event on the pod. Finished and terminating pods are left
+ * alone; a pod changed or gone meanwhile is skipped (the next period sees it again).
+ */
+async function markPodsNotReady(client: Client, recorder: EventRecorder, pods: readonly Pod[], nodeName: string, now: number, signal: AbortSignal): Promise<void> {
+  for (const pod of pods) {
+    if (pod.spec?.nodeName !== nodeName || pod.metadata?.deletionTimestamp) continue;
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    const conditions = pod.status?.conditions ?? [];
+    if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+    const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+    try {
+      await client.updateStatus({ ...pod, status: { ...pod.status, conditions: next } }, { signal });
+      recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+    } catch (e) {
+      if (!isConflict(e) && !isNotFound(e)) throw e;
+    }
+  }
 }
 
 /**
@@ -190,14 +217,15 @@ export function createNodeLifecycleReconcile(opts: NodeLifecycleControllerOption
   const grace = opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS;
   const period = opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_MONITOR_PERIOD_MS;
   const minInterval = opts.evictionRateQps && opts.evictionRateQps > 0 ? 1000 / opts.evictionRateQps : 0;
-  const state: LifecycleState = { firstSeen: new Map(), lastNoExecuteTaintAt: undefined };
+  const state: LifecycleState = { firstSeen: new Map(), lastNoExecuteTaintAt: undefined, notReadyRecorded: new Set() };
 
-  return async (node, { client, clock, informers }, signal) => {
+  return async (node, { client, clock, informers, recorder }, signal) => {
     const now = clock.now();
     const name = node.metadata?.name ?? '';
     const uid = node.metadata?.uid ?? name;
     if (node.metadata?.deletionTimestamp) {
       state.firstSeen.delete(uid);
+      state.notReadyRecorded.delete(uid);
       return Action.awaitChange();
     }
     let firstSeen = state.firstSeen.get(uid);
@@ -206,6 +234,7 @@ export function createNodeLifecycleReconcile(opts: NodeLifecycleControllerOption
     const heartbeat = nodeHeartbeat(node, lease, firstSeen) ?? now;
     const stale = now - heartbeat >= grace;
 
+    const before = node;
     // 1. Health: a silent node's conditions become Unknown.
     if (stale) {
       const conditions = markConditionsUnknown(node.status?.conditions, now, node.metadata?.creationTimestamp);
@@ -221,7 +250,18 @@ export function createNodeLifecycleReconcile(opts: NodeLifecycleControllerOption
       }
     }
 
-    // 2. Taints follow the conditions.
+    // 2. A node going not ready (Ready False or Unknown): say so once, and its pods stop
+    //    being Ready (so they leave Endpoints) even when they tolerate the taints and stay.
+    const wasReady = condStatus(before, 'Ready') === 'True';
+    const ready = condStatus(node, 'Ready');
+    // A node that has not reported yet is not "not ready": the grace period decides (Unknown).
+    if (ready !== undefined && ready !== 'True') {
+      if (wasReady || !state.notReadyRecorded.has(uid)) recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      state.notReadyRecorded.add(uid);
+      await markPodsNotReady(client, recorder, informers.forKind('v1', 'Pod').cache.byIndex(NODE_NAME_INDEX, name) as Pod[], name, now, signal);
+    } else state.notReadyRecorded.delete(uid);
+
+    // 3. Taints follow the conditions.
     const desired = desiredConditionTaints(node);
     const wantsNewNoExecute = desired.some((d) => d.effect === 'NoExecute' && !(node.spec?.taints ?? []).some((t) => same(t, d)));
     const throttleLeft = wantsNewNoExecute && minInterval && state.lastNoExecuteTaintAt !== undefined ? state.lastNoExecuteTaintAt + minInterval - now : 0;
@@ -251,8 +291,12 @@ export function createNodeLifecycleReconcile(opts: NodeLifecycleControllerOption
  * of NoExecute-tainted nodes. Pods of a lost node are deleted gracefully by the API
  * server (they get a deletionTimestamp and stay until a node agent confirms or a
  * delete with grace 0 removes them): there is no pod GC for unreachable nodes yet.
+ * Events: Normal `NodeNotReady` on the node when it stops being Ready, Warning
+ * `NodeNotReady` (`Node is not ready`) on each of its pods whose Ready condition it sets
+ * to False.
  */
 export function addNodeLifecycleController(manager: Manager, opts: NodeLifecycleControllerOptions = {}): void {
+  manager.informers.forKind('v1', 'Pod'); // synced before the first reconcile marks pods not ready
   manager.add(
     Controller.for('v1', 'Node', { clusterScoped: true })
       .watches('coordination.k8s.io/v1', 'Lease', (l) => (l.metadata?.namespace === NODE_LEASE_NAMESPACE && l.metadata.name ? [l.metadata.name] : []), { namespace: NODE_LEASE_NAMESPACE })

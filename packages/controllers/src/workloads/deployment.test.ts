@@ -75,6 +75,16 @@ async function driveRollout(s: Setup, name: string, sel: string, image: string, 
   throw new Error(`rollout to ${image} did not complete; last states ${JSON.stringify(seen.slice(-3))}`);
 }
 
+/** Reconciles the `deployment` controller of `manager` finished so far (its Prometheus counter). */
+async function deploymentReconciles(manager: Manager): Promise<number> {
+  let n = 0;
+  for (const line of (await manager.metrics()).split('\n')) {
+    const m = /^controller_runtime_reconcile_total\{(.*)\} (\d+)$/.exec(line);
+    if (m && m[1].includes('controller="deployment"')) n += Number(m[2]);
+  }
+  return n;
+}
+
 describe('Deployment controller', () => {
   it('runs the seed nginx Deployment: a <name>-<hash> ReplicaSet with the hash label, 3 pods, revision 1, conditions and a ScalingReplicaSet event', async () => {
     const s = await setup();
@@ -130,6 +140,28 @@ describe('Deployment controller', () => {
     expect((await livePods(s, 'app=web')).every((p) => p.spec?.containers[0].image === 'nginx:1.9.1')).toBe(true);
   });
 
+  it('waits minReadySeconds of clock time after a new pod is ready before scaling an old ReplicaSet down (maxUnavailable 0)', async () => {
+    const s = await setup();
+    await s.client.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'mrs', namespace: 'default' },
+      spec: { replicas: 2, minReadySeconds: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, selector: { matchLabels: { app: 'mrs' } }, template: { metadata: { labels: { app: 'mrs' } }, spec: { containers: [{ name: 'c', image: 'app:v1' }] } } },
+    } as Deployment);
+    await waitFor(s.env, async () => (await livePods(s, 'app=mrs')).length === 2, '2 pods');
+    await makePodsReady(s.env, 'app=mrs');
+    await waitFor(s.env, async () => (await get(s, 'mrs')).status?.availableReplicas === 2, 'available after 10 s', { stepMs: 1000 });
+    await s.client.patch('apps/v1', 'Deployment', 'default', 'mrs', { spec: { template: { spec: { containers: [{ name: 'c', image: 'app:v2' }] } } } }, { type: 'strategic' });
+    const oldRs = async () => (await rsList(s)).find((r) => r.spec?.template?.spec?.containers[0].image === 'app:v1')!;
+    await waitFor(s.env, async () => (await livePods(s, 'app=mrs')).length === 3, 'one surge pod', { stepMs: 1 });
+    await makePodsReady(s.env, 'app=mrs');
+    await s.env.clock.advance(9_000);
+    for (let i = 0; i < 50; i++) await new Promise<void>((r) => setImmediate(r));
+    expect((await oldRs()).spec?.replicas).toBe(2);
+    await s.env.clock.advance(1_000);
+    await waitFor(s.env, async () => (await oldRs()).spec?.replicas === 1, 'old ReplicaSet scaled down once the new pod is available', { stepMs: 1 });
+  });
+
   it('Recreate scales the old ReplicaSet to zero and waits for its pods to go before creating new ones', async () => {
     const s = await setup();
     await s.client.create({
@@ -164,6 +196,23 @@ describe('Deployment controller', () => {
     const rss = await rsList(s);
     expect(rss.find((r) => r.spec?.replicas === 3)?.metadata?.annotations).toMatchObject({ [REVISION_ANNOTATION]: '3', 'deployment.kubernetes.io/revision-history': '1' });
     await expect(rollbackDeployment(s.client, 'default', 'nginx', 7)).rejects.toThrow(/unable to find specified revision 7/);
+  });
+
+  it('rolls back to a given revision (rollout undo --to-revision=1) past the previous one', async () => {
+    const s = await setup();
+    await applySeed(s);
+    for (const v of ['1.9.1', '1.10']) {
+      await s.client.patch('apps/v1', 'Deployment', 'default', 'nginx', { spec: { template: { spec: { containers: [{ name: 'nginx', image: `nginx:${v}` }] } } } }, { type: 'strategic' });
+      await driveRollout(s, 'nginx', 'app=nginx', `nginx:${v}`);
+    }
+    const res = await rollbackDeployment(s.client, 'default', 'nginx', 1);
+    expect(res).toMatchObject({ revision: 1, rolledBack: true });
+    await driveRollout(s, 'nginx', 'app=nginx', 'nginx');
+    expect((await get(s, 'nginx')).metadata?.annotations?.[REVISION_ANNOTATION]).toBe('4');
+    const revs = (await rsList(s)).map((r) => [r.spec?.template?.spec?.containers[0].image, r.metadata?.annotations?.[REVISION_ANNOTATION]]).sort();
+    expect(revs).toEqual([['nginx', '4'], ['nginx:1.10', '3'], ['nginx:1.9.1', '2']]);
+    // Rolling back to the template it already has changes nothing.
+    expect(await rollbackDeployment(s.client, 'default', 'nginx', 4)).toMatchObject({ revision: 4, rolledBack: false });
   });
 
   it('makes no rollout progress while paused, still scales, and resumes', async () => {
@@ -236,6 +285,43 @@ describe('Deployment controller', () => {
     const d = await get(s, 'stuck');
     expect(cond(d, 'Progressing')).toMatchObject({ status: 'False', message: `ReplicaSet "stuck-${computeHash(d.spec?.template)}" has timed out progressing.` });
     expect(cond(d, 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
+  });
+
+  // Regression: every pod event (creations, status changes) of every Deployment's pods
+  // requeued the Deployment. Upstream reacts to pod deletions only, and for Recreate only.
+  it.each([
+    { name: 'a RollingUpdate Deployment ignores pod updates and deletions', strategy: 'RollingUpdate' as const, deletionWakes: false },
+    { name: 'a Recreate Deployment ignores pod updates but wakes on a pod deletion', strategy: 'Recreate' as const, deletionWakes: true },
+  ])('$name', async ({ strategy, deletionWakes }) => {
+    const s = await setup();
+    await s.client.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'quiet', namespace: 'default' },
+      spec: { replicas: 2, strategy: { type: strategy }, selector: { matchLabels: { app: 'quiet' } }, template: { metadata: { labels: { app: 'quiet' } }, spec: { containers: [{ name: 'c', image: 'app:v1' }] } } },
+    } as Deployment);
+    await driveRollout(s, 'quiet', 'app=quiet', 'app:v1');
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    const before = await deploymentReconciles(s.manager);
+    // Pod writes that change nothing a ReplicaSet reports: no ReplicaSet status change either.
+    for (const p of await livePods(s, 'app=quiet')) await s.client.patch('v1', 'Pod', 'default', p.metadata!.name!, { metadata: { annotations: { touched: 'yes' } } });
+    for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+    expect(await deploymentReconciles(s.manager)).toBe(before);
+    // A deleted pod: the ReplicaSet replaces it (and its status moves, which wakes any Deployment).
+    // With the ReplicaSet controller stopped, only the pod watch itself can wake the Deployment.
+    await s.manager.stop();
+    const solo = createManager({ client: s.env.client, clock: s.env.clock, logger: quiet });
+    addDeploymentController(solo);
+    await solo.start();
+    try {
+      for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+      const settled = await deploymentReconciles(solo);
+      await s.client.delete('v1', 'Pod', 'default', (await livePods(s, 'app=quiet'))[0].metadata!.name!, { gracePeriodSeconds: 0 });
+      for (let i = 0; i < 20; i++) await s.env.clock.advance(10);
+      expect((await deploymentReconciles(solo)) > settled).toBe(deletionWakes);
+    } finally {
+      await solo.stop();
+    }
   });
 
   it('deletes the ReplicaSets and pods with the Deployment (background cascade)', async () => {

@@ -15,7 +15,7 @@ import {
   type Selector,
 } from '@bosun/api';
 import type { ApiObject, Client, EventRecorder } from '@bosun/apiserver';
-import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
+import { Action, Controller, addOrphanIndex, adopt, isAlreadyOwnedError, predicate, release, type CacheListOptions, type Manager, type Reconcile } from '@bosun/controller-runtime';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
@@ -545,6 +545,9 @@ const reconcileDeployment: Reconcile<Deployment, object> = async (d, ctx, signal
   }
 };
 
+/** Lets only pod deletions through: pod creations and status changes do not concern a Deployment. */
+const podDeletionsOnly = predicate({ create: () => false, update: () => false });
+
 /**
  * Adds the Deployment controller (`deployment`) to `manager`. For every Deployment it
  * adopts matching orphan ReplicaSets and releases its ones that stop matching, and:
@@ -584,14 +587,23 @@ export function addDeploymentController(manager: Manager, opts: DeploymentContro
       const ns = rs.metadata?.namespace ?? '';
       return deployments.list({ namespace: ns }).filter((d) => selectorOf(d).matches(rs.metadata?.labels)).map((d) => keyOf(d));
     })
-    .watches('v1', 'Pod', (pod) => {
-      // Recreate waits for old pods to go: a pod's deletion wakes its Deployment.
-      const ref = getControllerOf(pod as KubeObject);
-      if (ref?.kind !== 'ReplicaSet' || !pod.metadata?.namespace) return [];
-      const rs = rsCache.get(`${pod.metadata.namespace}/${ref.name}`);
-      const dref = rs && getControllerOf(rs as KubeObject);
-      return dref?.kind === 'Deployment' ? [`${pod.metadata.namespace}/${dref.name}`] : [];
-    })
+    .watches(
+      'v1',
+      'Pod',
+      (pod) => {
+        // Recreate waits for old pods to go: a pod's deletion wakes its Deployment, and
+        // only a Recreate one (upstream's deletePod). Everything else a Deployment needs
+        // from its pods reaches it through its ReplicaSets' status.
+        const ref = getControllerOf(pod as KubeObject);
+        if (ref?.kind !== 'ReplicaSet' || !pod.metadata?.namespace) return [];
+        const rs = rsCache.get(`${pod.metadata.namespace}/${ref.name}`);
+        const dref = rs && getControllerOf(rs as KubeObject);
+        if (dref?.kind !== 'Deployment') return [];
+        const d = deployments.get(`${pod.metadata.namespace}/${dref.name}`);
+        return d?.spec?.strategy?.type === 'Recreate' ? [`${pod.metadata.namespace}/${dref.name}`] : [];
+      },
+      { predicates: [podDeletionsOnly] },
+    )
     .withConfig({ name: 'deployment', concurrency: opts.concurrency ?? 4 })
     .build(reconcileDeployment);
   manager.add(c as never);

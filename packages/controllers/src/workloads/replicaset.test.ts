@@ -7,6 +7,7 @@ import { addGarbageCollector } from '../core/garbage-collector';
 import { ControllerExpectations } from './expectations';
 import { comparePodsForDeletion } from './pod-utils';
 import { addReplicaSetController, addReplicationController } from './replicaset';
+import { podCreateRefusal } from '../batch/testing';
 import { makePodsReady, waitFor } from './testing';
 
 const seed = (name: string) => readFileSync(new URL(`../../../../test/fixtures/seeds/${name}`, import.meta.url), 'utf8');
@@ -90,6 +91,28 @@ describe('ReplicaSet and ReplicationController controllers', () => {
     await waitFor(s.env, async () => (await count(s, 'app=kubia')) === 3 && !(await s.client.get('v1', 'Pod', 'default', 'orphan')).metadata?.ownerReferences, 'release and replace');
   });
 
+  it('counts ready pods available only after minReadySeconds of clock time, and an adopted pod without every template label as not fully labelled', async () => {
+    const s = await setup();
+    // Matches the selector (app=mr) but lacks the template's tier label.
+    await s.client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'partial', namespace: 'default', labels: { app: 'mr' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await s.client.create({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'mr', namespace: 'default' },
+      spec: { replicas: 2, minReadySeconds: 10, selector: { matchLabels: { app: 'mr' } }, template: { metadata: { labels: { app: 'mr', tier: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    } as ReplicaSet);
+    await waitFor(s.env, async () => (await count(s, 'app=mr')) === 2, '2 pods (one adopted)');
+    await makePodsReady(s.env, 'app=mr');
+    const status = async () => ((await s.client.get('apps/v1', 'ReplicaSet', 'default', 'mr')) as ReplicaSet).status;
+    await waitFor(s.env, async () => (await status())?.readyReplicas === 2, 'ready 2', { stepMs: 1 });
+    expect(await status()).toMatchObject({ replicas: 2, fullyLabeledReplicas: 1, readyReplicas: 2, availableReplicas: 0 });
+    await s.env.clock.advance(9_000);
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+    expect((await status())?.availableReplicas).toBe(0);
+    await s.env.clock.advance(1_000);
+    await waitFor(s.env, async () => (await status())?.availableReplicas === 2, 'available 2 after 10 s', { stepMs: 1 });
+  });
+
   it('never double-creates when the pod watch is slow (expectations)', async () => {
     const s = await setup();
     await applyManifests(s.client, decodeAll(seed('003_bea7a2b1a17eec52-05-replicaset.yaml')) as KubeObject[]);
@@ -107,34 +130,32 @@ describe('ReplicaSet and ReplicationController controllers', () => {
     expect(await count(s, 'app=kubia')).toBe(3);
   });
 
-  it('surfaces a failing create as the ReplicaFailure condition and a FailedCreate Warning, then recovers', async () => {
-    // A quota-like admission plugin refuses the pods while `full` is set.
-    let full = true;
-    const s = await setup({
-      admission: {
-        validating: [{
-          name: 'FakeQuota',
-          handles: (op, kind) => op === 'CREATE' && kind.kind === 'Pod',
-          validate: () => (full ? { allowed: false, message: 'exceeded quota: compute-resources, requested: pods=1, used: pods=0, limited: pods=0' } : undefined),
-        }],
-      },
-    });
-    const rs: ReplicaSet = {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
+  it.each([
+    { name: 'a ReplicaSet refused by a quota (403)', apiVersion: 'apps/v1', kind: 'ReplicaSet', refusal: 'quota' as const, message: /^Error creating: .*exceeded quota/ },
+    { name: 'a ReplicaSet whose pods are invalid (422)', apiVersion: 'apps/v1', kind: 'ReplicaSet', refusal: 'invalid' as const, message: /^Error creating: .*Required value/ },
+    { name: 'a ReplicationController refused by a quota (403)', apiVersion: 'v1', kind: 'ReplicationController', refusal: 'quota' as const, message: /^Error creating: .*exceeded quota/ },
+    { name: 'a ReplicationController whose pods are invalid (422)', apiVersion: 'v1', kind: 'ReplicationController', refusal: 'invalid' as const, message: /^Error creating: .*Required value/ },
+  ])('surfaces failing creates of $name as the ReplicaFailure condition and a FailedCreate Warning, then recovers', async ({ apiVersion, kind, refusal: which, message }) => {
+    const refusal = podCreateRefusal(which);
+    const s = await setup({ admission: refusal.admission });
+    const template = { metadata: { labels: { app: 'quota' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    await s.client.create({
+      apiVersion,
+      kind,
       metadata: { name: 'quota', namespace: 'default' },
-      spec: { replicas: 4, selector: { matchLabels: { app: 'quota' } }, template: { metadata: { labels: { app: 'quota' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
-    };
-    await s.client.create(rs);
-    await waitFor(s.env, async () => (await s.client.get('apps/v1', 'ReplicaSet', 'default', 'quota')).status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate') ?? false, 'ReplicaFailure');
+      spec: { replicas: 4, selector: kind === 'ReplicaSet' ? { matchLabels: { app: 'quota' } } : { app: 'quota' }, template },
+    } as ReplicaSet);
+    const owner = async () => (await s.client.get(apiVersion, kind, 'default', 'quota')) as ReplicaSet;
+    await waitFor(s.env, async () => (await owner()).status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate') ?? false, 'ReplicaFailure');
     const warnings = await events(s, 'FailedCreate');
-    expect(warnings[0]).toMatchObject({ type: 'Warning' });
-    expect(warnings[0].message).toMatch(/^Error creating: .*exceeded quota/);
+    expect(warnings[0]).toMatchObject({ type: 'Warning', involvedObject: { kind, name: 'quota' } });
+    expect(warnings[0].message).toMatch(message);
+    expect((await owner()).status?.conditions?.find((c) => c.type === 'ReplicaFailure')?.message).toMatch(message.source.includes('quota') ? /exceeded quota/ : /Required value/);
     // Slow start: each sync's first batch (one pod) fails, so no pod ever got created.
     expect(await count(s, 'app=quota')).toBe(0);
-    full = false;
-    await waitFor(s.env, async () => (await count(s, 'app=quota')) === 4, '4 pods once the quota allows', { stepMs: 1000 });
-    await waitFor(s.env, async () => !(await s.client.get('apps/v1', 'ReplicaSet', 'default', 'quota')).status?.conditions?.length, 'condition cleared');
+    refusal.refuse(false);
+    await waitFor(s.env, async () => (await count(s, 'app=quota')) === 4, '4 pods once creation is allowed', { stepMs: 1000 });
+    await waitFor(s.env, async () => !(await owner()).status?.conditions?.length, 'condition cleared');
   });
 
   // Regression: every sync listed and claimed every pod of the namespace (half the CPU

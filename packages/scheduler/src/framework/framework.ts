@@ -41,6 +41,8 @@ import { Snapshot } from './snapshot';
 import { Status, asStatus } from './status';
 import { WaitingPodImpl } from './waiting-pods';
 
+const NO_POD_INFOS: readonly PodInfo[] = Object.freeze([]);
+
 /** Longest a Permit plugin may make a pod wait (as upstream): 15 minutes. */
 export const MAX_PERMIT_TIMEOUT_MS = 15 * 60_000;
 
@@ -88,6 +90,8 @@ export class Framework implements Handle {
   private readonly instances = new Map<string, Plugin>();
   private readonly waiting = new Map<string, WaitingPodImpl>();
   readonly weights: ReadonlyMap<string, number>;
+  /** The last CycleState's Filter plugins to run (see filterPluginsToRun). */
+  private filterMemo: { state: CycleState; skipped: number; plugins: readonly FilterPlugin[] } | undefined;
 
   readonly preEnqueuePlugins: PreEnqueuePlugin[];
   readonly queueSortPlugin: QueueSortPlugin;
@@ -247,8 +251,9 @@ export class Framework implements Handle {
 
   /** Filter: Success, or the first plugin's rejection (or error), with the plugin recorded. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    for (const p of this.filterPlugins) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+    const plugins = this.filterPluginsToRun(state);
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i];
       let s: Status;
       try {
         s = asStatus(p.filter(state, pod, nodeInfo));
@@ -263,12 +268,27 @@ export class Framework implements Handle {
     return Status.success;
   }
 
+  /**
+   * The Filter plugins whose PreFilter did not Skip, remembered for the last CycleState
+   * (Filter runs for thousands of nodes a cycle; the skip set is read once, and again only
+   * when its size changed: plugins are only ever added to it).
+   */
+  private filterPluginsToRun(state: CycleState): readonly FilterPlugin[] {
+    const skip = state.skipFilterPlugins;
+    if (skip.size === 0) return this.filterPlugins;
+    const m = this.filterMemo;
+    if (m && m.state === state && m.skipped === skip.size) return m.plugins;
+    const plugins = this.filterPlugins.filter((p) => !skip.has(p.name));
+    this.filterMemo = { state, skipped: skip.size, plugins };
+    return plugins;
+  }
+
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     return this.nominator.nominatedPodsForNode(nodeName);
   }
 
   runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const nominated = nodeInfo.node ? this.nominator.nominatedPodsForNode(nodeInfo.name) : [];
+    const nominated = nodeInfo.node ? this.nominator.nominatedPodsForNode(nodeInfo.name) : NO_POD_INFOS;
     if (nominated.length === 0) return this.runFilterPlugins(state, pod, nodeInfo);
     const prio = this.podPriority(pod);
     const uid = pod.metadata?.uid;
@@ -358,11 +378,17 @@ export class Framework implements Handle {
    */
   runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { scores: NodePluginScores[]; status: Status } {
     const out: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0, scores: [] }));
+    // One NodeScore per node, reused by every plugin (reset by index, in case a
+    // NormalizeScore reordered the array).
+    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
     for (const p of this.scorePlugins) {
       if (state.skipScorePlugins.has(p.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
       try {
-        for (let i = 0; i < nodes.length; i++) scores[i] = { name: nodes[i].name, score: p.score(state, pod, nodes[i]) };
+        for (let i = 0; i < nodes.length; i++) {
+          const s = scores[i];
+          s.name = nodes[i].name;
+          s.score = p.score(state, pod, nodes[i]);
+        }
         const ext = p.scoreExtensions?.();
         if (ext) {
           const s = asStatus(ext.normalizeScore(state, pod, scores));

@@ -10,6 +10,9 @@ export interface HostPort {
 }
 
 const WILDCARD_IP = '0.0.0.0';
+// Shared empties: the getters run for every node of every cycle.
+const NO_TAINTS: readonly core.Taint[] = Object.freeze([]);
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The host ports used on a node, keyed by IP, as upstream's `HostPortInfo`: a port on
@@ -117,11 +120,11 @@ export class NodeInfo {
   }
   /** The node's taints. */
   get taints(): readonly core.Taint[] {
-    return this.node?.spec?.taints ?? [];
+    return this.node?.spec?.taints ?? NO_TAINTS;
   }
   /** The node's labels. */
   get labels(): Readonly<Record<string, string>> {
-    return this.node?.metadata?.labels ?? {};
+    return this.node?.metadata?.labels ?? NO_LABELS;
   }
 
   /** Sets or replaces the Node; allocatable comes from `status.allocatable`, or `status.capacity` when absent. */

@@ -1,6 +1,8 @@
 import type { Pod } from '@bosun/api';
 import { PodInfo, podKey } from './pod-info';
 
+const NONE: readonly PodInfo[] = Object.freeze([]);
+
 /**
  * The pods nominated to nodes by preemption (`status.nominatedNodeName`), as upstream's
  * nominator: while their victims terminate, the room they freed is held for them, so
@@ -38,9 +40,10 @@ export class Nominator {
     return this.nodeOf.get(podKey(pod));
   }
 
-  /** The pods nominated to a node. */
-  nominatedPodsForNode(nodeName: string): PodInfo[] {
+  /** The pods nominated to a node (a shared empty array when none: Filter asks for every node of every cycle). */
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    if (this.byNode.size === 0) return NONE;
     const m = this.byNode.get(nodeName);
-    return m ? [...m.values()] : [];
+    return m ? [...m.values()] : NONE;
   }
 }

@@ -71,8 +71,7 @@ export class Resource {
     if (!list) return;
     for (const name of Object.keys(list)) {
       if (list[name] === undefined) continue;
-      const q = quantityOf(list, name);
-      this.set(name, this.get(name) + (name === CPU ? Number(q.milliValue()) : Number(q.value())));
+      this.set(name, this.get(name) + amountOf(list, name));
     }
   }
 
@@ -120,6 +119,31 @@ export class Resource {
     for (const [k, v] of this.scalar) if (v) out.push(k);
     return out;
   }
+}
+
+// Parsed amounts by quantity string: pods repeat a handful of strings ('100m', '500Mi'),
+// and the cache builds a pod's requests whenever it sees the pod change.
+const MAX_PARSED = 4096;
+const parsedMilli = new Map<string, number>();
+const parsedValue = new Map<string, number>();
+
+/** The amount of `list[name]` as a number: millicores for cpu, the value otherwise. Throws as {@link quantityOf}. */
+function amountOf(list: ResourceListLike, name: string): number {
+  const raw = list![name];
+  const milli = name === CPU;
+  if (typeof raw !== 'string') {
+    const q = quantityOf(list, name);
+    return milli ? Number(q.milliValue()) : Number(q.value());
+  }
+  const memo = milli ? parsedMilli : parsedValue;
+  let v = memo.get(raw);
+  if (v === undefined) {
+    const q = quantityOf(list, name);
+    v = milli ? Number(q.milliValue()) : Number(q.value());
+    if (memo.size >= MAX_PARSED) memo.clear();
+    memo.set(raw, v);
+  }
+  return v;
 }
 
 /** Options of {@link podRequests}. */

@@ -55,6 +55,16 @@ export class Status {
     return code === 'Success' && reasons.length === 0 ? Status.success : new Status(code, reasons);
   }
 
+  /**
+   * A frozen status already naming its plugin, for a Filter to return for many nodes
+   * without allocating (the framework keeps a status that names the plugin as it is).
+   */
+  static shared(code: 'Unschedulable' | 'UnschedulableAndUnresolvable', plugin: string, ...reasons: string[]): Status {
+    const s = new Status(code, reasons);
+    s.plugin = plugin;
+    return Object.freeze(s) as Status;
+  }
+
   /** True for `Success` (and only for it). */
   isSuccess(): boolean {
     return this.code === 'Success';

@@ -27,17 +27,29 @@ export class ImageLocality implements ScorePlugin {
   static readonly pluginName = 'ImageLocality';
   readonly name = ImageLocality.pluginName;
 
+  /** The last pod scored and its containers' normalized image names (Score runs per node; the names are per pod). */
+  private lastPod: Pod | undefined;
+  private lastImages: readonly string[] = [];
+
   constructor(private readonly handle: Handle) {}
 
   score(_s: CycleState, pod: Pod, node: NodeInfo): number {
     const total = this.handle.snapshot().list().length || 1;
-    const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const images = this.imagesOf(pod);
     let sum = 0;
-    for (const c of containers) {
-      const st = node.imageStates.get(normalizedImageName(c.image ?? ''));
+    for (const image of images) {
+      const st = node.imageStates.get(image);
       if (st) sum += scaledImageScore(st, total);
     }
-    return containers.length ? calculatePriority(sum, containers.length) : 0;
+    return images.length ? calculatePriority(sum, images.length) : 0;
+  }
+
+  private imagesOf(pod: Pod): readonly string[] {
+    if (pod !== this.lastPod) {
+      this.lastPod = pod;
+      this.lastImages = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => normalizedImageName(c.image ?? ''));
+    }
+    return this.lastImages;
   }
 }
 

@@ -26,6 +26,9 @@ export const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match po
 /** The reason when an existing pod's required anti-affinity refuses the incoming pod there. */
 export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't satisfy existing pods anti-affinity rules";
 
+const ANTI_AFFINITY_RULES_NOT_MATCH = Status.shared('Unschedulable', 'InterPodAffinity', ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+const EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = Status.shared('Unschedulable', 'InterPodAffinity', ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+
 /** Args of {@link InterPodAffinity}, as upstream's InterPodAffinityArgs. */
 export interface InterPodAffinityArgs {
   /** Score given for an existing pod's required affinity term the incoming pod matches (0–100, default 1). */
@@ -176,12 +179,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (s.antiAffinityCounts.size > 0) {
       for (const t of s.podInfo.requiredAntiAffinityTerms) {
         const v = labels[t.topologyKey];
-        if (v !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+        if (v !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return ANTI_AFFINITY_RULES_NOT_MATCH;
       }
     }
     if (s.existingAntiAffinityCounts.size > 0) {
       for (const k of Object.keys(labels)) {
-        if ((s.existingAntiAffinityCounts.get(pairKey(k, labels[k])) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+        if ((s.existingAntiAffinityCounts.get(pairKey(k, labels[k])) ?? 0) > 0) return EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH;
       }
     }
     return Status.success;

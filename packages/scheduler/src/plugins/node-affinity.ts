@@ -7,6 +7,8 @@ import { defaultNormalizeScore } from './helpers';
 
 /** The reason NodeAffinity gives (for nodeSelector and required node affinity alike). */
 export const ERR_REASON_POD_NOT_MATCH_NODE_SELECTOR = "node(s) didn't match Pod's node affinity/selector";
+const POD_NOT_MATCH_NODE_SELECTOR = Status.shared('UnschedulableAndUnresolvable', 'NodeAffinity', ERR_REASON_POD_NOT_MATCH_NODE_SELECTOR);
+
 /** The reason when the profile's addedAffinity rejects the node. */
 export const ERR_REASON_ENFORCED_NOT_MATCH = "node(s) didn't match scheduler-enforced node affinity";
 
@@ -72,7 +74,7 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status {
     if (this.added && !this.added.matches(node.node)) return Status.unschedulableAndUnresolvable(ERR_REASON_ENFORCED_NOT_MATCH);
     const r = state.tryRead(preFilterKey) ?? compileRequired(pod);
-    return matchesRequired(r, node) ? Status.success : Status.unschedulableAndUnresolvable(ERR_REASON_POD_NOT_MATCH_NODE_SELECTOR);
+    return matchesRequired(r, node) ? Status.success : POD_NOT_MATCH_NODE_SELECTOR;
   }
 
   preScore(state: CycleState, pod: Pod): Status {

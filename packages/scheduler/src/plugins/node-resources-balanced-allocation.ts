@@ -18,19 +18,30 @@ const preScoreKey = stateKey<Resource>('PreScoreNodeResourcesBalancedAllocation'
  * for two resources the deviation is half their difference. Fractions are capped at 1.
  */
 export function balancedResourceScorer(requested: number[], allocatable: number[]): number {
-  const fractions: number[] = [];
+  // Two passes over the vectors rather than an array of fractions: no garbage per node.
   let total = 0;
+  let count = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < requested.length; i++) {
     if (allocatable[i] === 0) continue;
     const f = Math.min(1, requested[i] / allocatable[i]);
     total += f;
-    fractions.push(f);
+    if (count === 0) first = f;
+    else if (count === 1) second = f;
+    count++;
   }
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0] - fractions[1]) / 2);
-  else if (fractions.length > 2) {
-    const mean = total / fractions.length;
-    std = Math.sqrt(fractions.reduce((s, f) => s + (f - mean) * (f - mean), 0) / fractions.length);
+  if (count === 2) std = Math.abs((first - second) / 2);
+  else if (count > 2) {
+    const mean = total / count;
+    let sq = 0;
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const f = Math.min(1, requested[i] / allocatable[i]);
+      sq += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sq / count);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }

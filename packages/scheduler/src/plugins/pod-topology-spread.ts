@@ -33,12 +33,18 @@ import { MAX_NODE_SCORE } from '../framework/interface';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
 import { Status } from '../framework/status';
-import { findUntoleratedTaint, isTerminating, requiredNodeAffinity } from './helpers';
+import { findUntoleratedTaint, requiredNodeAffinity } from './helpers';
+import { countPodsMatchSelector, SpreadCountIndex } from './spread-counts';
+
+export { countPodsMatchSelector } from './spread-counts';
 
 /** The reason when a node would break a DoNotSchedule constraint's maxSkew. */
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 /** The reason when a node lacks a constraint's topology key. */
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
+
+const NODE_LABEL_NOT_MATCH = Status.shared('UnschedulableAndUnresolvable', 'PodTopologySpread', ERR_REASON_NODE_LABEL_NOT_MATCH);
+const CONSTRAINTS_NOT_MATCH = Status.shared('Unschedulable', 'PodTopologySpread', ERR_REASON_CONSTRAINTS_NOT_MATCH);
 
 const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 const LABEL_ZONE = 'topology.kubernetes.io/zone';
@@ -88,6 +94,10 @@ interface PreFilterState {
   counts: Map<string, number>[];
   /** Per constraint: the smallest count among its domains (the "critical path"). */
   mins: number[];
+  /** Per constraint: whether the pod itself matches the selector (counts 1 more where it lands). */
+  selfMatch: number[];
+  /** Per constraint: false while `counts[i]` is the shared map of a {@link SpreadCountIndex} (copy before changing it). */
+  owned: boolean[];
 }
 
 interface PreScoreState {
@@ -98,7 +108,13 @@ interface PreScoreState {
   weights: number[];
 }
 
-const cloneFilterState = (s: PreFilterState): PreFilterState => ({ constraints: s.constraints, counts: s.counts.map((m) => new Map(m)), mins: [...s.mins] });
+const cloneFilterState = (s: PreFilterState): PreFilterState => ({
+  constraints: s.constraints,
+  counts: s.counts.map((m) => new Map(m)),
+  mins: [...s.mins],
+  selfMatch: s.selfMatch,
+  owned: s.counts.map(() => true),
+});
 const preFilterKey = stateKey<PreFilterState>('PreFilterPodTopologySpread', cloneFilterState);
 const preScoreKey = stateKey<PreScoreState>('PreScorePodTopologySpread');
 
@@ -114,21 +130,41 @@ function nodeHasAllKeys(node: Node | undefined, cs: readonly Constraint[]): bool
   return true;
 }
 
-/** Pods on the node in `namespace` whose labels match, terminating pods excluded. */
-export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, namespace: string): number {
-  if (selector === nothingSelector) return 0;
-  let n = 0;
-  for (const p of pods) {
-    if (isTerminating(p.pod) || (p.pod.metadata?.namespace ?? 'default') !== namespace) continue;
-    if (selector.matches(p.pod.metadata?.labels)) n++;
-  }
-  return n;
-}
-
 function matchNodeInclusionPolicies(c: Constraint, pod: Pod, node: NodeInfo, affinity: { matches(n: Node | undefined): boolean }): boolean {
   if (c.nodeAffinityPolicy === 'Honor' && !affinity.matches(node.node)) return false;
   if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(node.taints, pod.spec?.tolerations ?? [], (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) return false;
   return true;
+}
+
+/**
+ * Whether every node with the constraints' keys is eligible whatever its labels and taints:
+ * no constraint honours taints, and none honours node affinity or the pod sets none
+ * (no nodeSelector, no required node affinity). Then PreFilter's counts depend only on
+ * (namespace, selector, topology key, keys), and {@link SpreadCountIndex} can keep them.
+ */
+function everyNodeEligible(pod: Pod, constraints: readonly Constraint[]): boolean {
+  const hasAffinity = Object.keys(pod.spec?.nodeSelector ?? {}).length > 0 || !!pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  for (const c of constraints) {
+    if (c.nodeTaintsPolicy === 'Honor') return false;
+    if (c.nodeAffinityPolicy === 'Honor' && hasAffinity) return false;
+  }
+  return true;
+}
+
+/** PreFilter's counts the long way: per constraint, matching pods per domain over the nodes the pod's inclusion policies admit. */
+function countOverEligibleNodes(pod: Pod, ns: string, constraints: readonly Constraint[], nodes: readonly NodeInfo[]): Map<string, number>[] {
+  const affinity = requiredNodeAffinity(pod);
+  const counts = constraints.map(() => new Map<string, number>());
+  for (const n of nodes) {
+    if (!n.node || !nodeHasAllKeys(n.node, constraints)) continue;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      if (!matchNodeInclusionPolicies(c, pod, n, affinity)) continue;
+      const v = n.labels[c.topologyKey];
+      counts[i].set(v, (counts[i].get(v) ?? 0) + countPodsMatchSelector(n.pods, c.selector, ns));
+    }
+  }
+  return counts;
 }
 
 /**
@@ -144,12 +180,18 @@ function matchNodeInclusionPolicies(c: Constraint, pod: Pod, node: NodeInfo, aff
  * - PreScore/Score rank nodes for ScheduleAnyway constraints (or the default constraints
  *   when the pod has none): fewer matching pods in the node's domains scores higher.
  * - AddPod/RemovePod keep the counts right while preemption simulates.
+ *
+ * When every node with the keys is eligible (see {@link everyNodeEligible}), PreFilter
+ * reads its counts from a {@link SpreadCountIndex} kept across cycles, which recounts only
+ * the nodes whose NodeInfo changed; otherwise it counts over every node.
  */
 export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, ScoreExtensions, PreFilterExtensions, EnqueueExtensions {
   static readonly pluginName = 'PodTopologySpread';
   readonly name = PodTopologySpread.pluginName;
   private readonly defaultConstraints: readonly core.TopologySpreadConstraint[];
   private readonly systemDefaulted: boolean;
+  /** Matching-pod counts per domain kept across cycles, for pods whose constraints count every node. */
+  private readonly index = new SpreadCountIndex();
 
   constructor(
     args: PodTopologySpreadArgs = {},
@@ -218,17 +260,17 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const constraints = this.constraints(pod, 'DoNotSchedule');
     if (constraints.length === 0) return Status.skip();
     const ns = pod.metadata?.namespace ?? 'default';
-    const affinity = requiredNodeAffinity(pod);
-    const counts = constraints.map(() => new Map<string, number>());
-    for (const n of nodes) {
-      if (!n.node || !nodeHasAllKeys(n.node, constraints)) continue;
-      constraints.forEach((c, i) => {
-        if (!matchNodeInclusionPolicies(c, pod, n, affinity)) return;
-        const v = n.labels[c.topologyKey];
-        counts[i].set(v, (counts[i].get(v) ?? 0) + countPodsMatchSelector(n.pods, c.selector, ns));
-      });
+    const labels = pod.metadata?.labels;
+    const selfMatch = constraints.map((c) => (c.selector.matches(labels) ? 1 : 0));
+    if (everyNodeEligible(pod, constraints)) {
+      // Eligibility is only "has every constraint's key": the counts come from the index.
+      const requiredKeys = [...new Set(constraints.map((c) => c.topologyKey))].sort();
+      const dcs = constraints.map((c) => this.index.counts(nodes, { namespace: ns, selector: c.selector, topologyKey: c.topologyKey, requiredKeys }));
+      state.write(preFilterKey, { constraints, counts: dcs.map((d) => d.counts), mins: dcs.map((d) => d.min), selfMatch, owned: constraints.map(() => false) });
+      return Status.success;
     }
-    state.write(preFilterKey, { constraints, counts, mins: counts.map(minOf) });
+    const counts = countOverEligibleNodes(pod, ns, constraints, nodes);
+    state.write(preFilterKey, { constraints, counts, mins: counts.map(minOf), selfMatch, owned: constraints.map(() => true) });
     return Status.success;
   }
 
@@ -250,6 +292,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       if (!c.selector.matches(p.pod.metadata?.labels)) return;
       if (!matchNodeInclusionPolicies(c, pod, node, affinity)) return;
       const v = node.labels[c.topologyKey];
+      if (!s.owned[i]) {
+        s.counts[i] = new Map(s.counts[i]);
+        s.owned[i] = true;
+      }
       s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + delta);
       s.mins[i] = minOf(s.counts[i]);
     });
@@ -262,10 +308,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i];
       const v = labels[c.topologyKey];
-      if (v === undefined) return Status.unschedulableAndUnresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+      if (v === undefined) return NODE_LABEL_NOT_MATCH;
       const min = s.counts[i].size < c.minDomains ? 0 : s.mins[i];
-      const self = c.selector.matches(pod.metadata?.labels) ? 1 : 0;
-      if ((s.counts[i].get(v) ?? 0) + self - min > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+      if ((s.counts[i].get(v) ?? 0) + s.selfMatch[i] - min > c.maxSkew) return CONSTRAINTS_NOT_MATCH;
     }
     return Status.success;
   }

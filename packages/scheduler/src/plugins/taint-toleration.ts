@@ -33,7 +33,9 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   readonly name = TaintToleration.pluginName;
 
   filter(_s: CycleState, pod: Pod, node: NodeInfo): Status {
-    const t = findUntoleratedTaint(node.taints, pod.spec?.tolerations ?? [], isNoScheduleOrNoExecute);
+    const taints = node.taints;
+    if (taints.length === 0) return Status.success;
+    const t = findUntoleratedTaint(taints, pod.spec?.tolerations ?? [], isNoScheduleOrNoExecute);
     return t ? Status.unschedulableAndUnresolvable(`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`) : Status.success;
   }
 
