@@ -91,12 +91,14 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
 // CRI call overhead
 
 type Call = () => Promise<unknown>;
+type Measured = { opsPerSec: number; cpuUsPerOp: number };
 
-/** Ops/s of `call` with `concurrency` callers for `ms` milliseconds. */
-async function opsPerSecond(call: Call, concurrency: number, ms: number): Promise<number> {
+/** Throughput of `call` with `concurrency` callers for `ms` milliseconds: ops/s and CPU µs per op (this process: client and server). */
+async function measure(call: Call, concurrency: number, ms: number): Promise<{ opsPerSec: number; cpuUsPerOp: number }> {
   let ops = 0;
   const end = performance.now() + ms;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
@@ -105,17 +107,23 @@ async function opsPerSecond(call: Call, concurrency: number, ms: number): Promis
       }
     }),
   );
-  return ops / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { opsPerSec: ops / ((performance.now() - start) / 1000), cpuUsPerOp: (cpu.user + cpu.system) / ops };
 }
 
-/** Alternating rounds of each call; the median ops/s of each one's rounds. */
-async function compare(calls: readonly Call[], concurrency: number): Promise<number[]> {
+/**
+ * Alternating rounds of each call; per call, the median ops/s and the median CPU µs per
+ * op of its rounds. CPU per op is the steadier figure on a shared machine: other
+ * processes stretch wall time, not this process's CPU time.
+ */
+async function compare(calls: readonly Call[], concurrency: number): Promise<{ opsPerSec: number; cpuUsPerOp: number }[]> {
   for (let i = 0; i < 300; i++) await Promise.all(calls.map((c) => c())); // warm up every side
-  const rounds: number[][] = calls.map(() => []);
+  const rounds: { opsPerSec: number; cpuUsPerOp: number }[][] = calls.map(() => []);
   for (let round = 0; round < 6; round++) {
-    for (const [i, call] of calls.entries()) rounds[i]!.push(await opsPerSecond(call, concurrency, 500));
+    for (const [i, call] of calls.entries()) rounds[i]!.push(await measure(call, concurrency, 500));
   }
-  return rounds.map((xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!);
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return rounds.map((rs) => ({ opsPerSec: median(rs.map((r) => r.opsPerSec)), cpuUsPerOp: median(rs.map((r) => r.cpuUsPerOp)) }));
 }
 
 /**
@@ -151,15 +159,21 @@ async function criOverhead(): Promise<BenchResult[]> {
     ];
     for (const [rpc, ours, theirs, theirsLike] of cases) {
       for (const concurrency of [1, 32]) {
-        const [a, b, c] = (await compare([ours, theirs, theirsLike], concurrency)) as [number, number, number];
+        const [a, b, c] = (await compare([ours, theirs, theirsLike], concurrency)) as [Measured, Measured, Measured];
+        const cpu = (m: Measured) => `${m.cpuUsPerOp.toFixed(0)} CPU µs/call`;
         results.push(
-          { name: `CRI ${rpc}, ${concurrency} in flight: CriClient`, value: a, unit: 'ops/s', note: `${(a / b).toFixed(2)}× bare grpc-js (target ≥ 0.9×)` },
-          { name: `CRI ${rpc}, ${concurrency} in flight: bare grpc-js`, value: b, unit: 'ops/s', note: 'same server, same unix socket, same package definition; no call options' },
+          {
+            name: `CRI ${rpc}, ${concurrency} in flight: CriClient`,
+            value: a.opsPerSec,
+            unit: 'ops/s',
+            note: `${(a.opsPerSec / b.opsPerSec).toFixed(2)}× bare grpc-js ops/s (target ≥ 0.9×); ${cpu(a)}, ${(b.cpuUsPerOp / a.cpuUsPerOp).toFixed(2)}× bare by CPU cost`,
+          },
+          { name: `CRI ${rpc}, ${concurrency} in flight: bare grpc-js`, value: b.opsPerSec, unit: 'ops/s', note: `same server, socket and package definition; no call options; ${cpu(b)}` },
           {
             name: `CRI ${rpc}, ${concurrency} in flight: bare grpc-js + deadline + waitForReady`,
-            value: c,
+            value: c.opsPerSec,
             unit: 'ops/s',
-            note: `the options CriClient sets on every call; CriClient is ${(a / c).toFixed(2)}× this`,
+            note: `the options CriClient sets on every call; ${cpu(c)}; CriClient is ${(c.cpuUsPerOp / a.cpuUsPerOp).toFixed(2)}× this by CPU cost`,
           },
         );
       }

@@ -14,14 +14,14 @@ announceSkip('test/e2e/config-and-volumes.test.ts');
 /** The `env` output of a container as a map. */
 const envOf = (text: string) => new Map(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
-describe.skipIf(!canRunProcessPods)('configuration and volumes on the process runtime', () => {
+describe.skipIf(!canRunProcessPods)('configuration and volumes on the process runtime', { timeout: 90_000 }, () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster('10.202.0.0/16');
-  });
+  }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
-  });
+  }, 60_000);
   const exec = (pod: string, container: string, argv: string[]) => cluster.exec('default', pod, container, argv);
   const running = (name: string) => cluster.waitFor('v1', 'Pod', 'default', name, (p) => p.status?.phase === 'Running', WAIT);
 
@@ -90,6 +90,27 @@ data:
     expect(page).toMatch(/^fortune at \d+\n$/);
     const readOnly = await exec('fortune-configmap-volume', 'web-server', ['touch', '/usr/share/nginx/html/x']);
     expect(readOnly.exitCode).not.toBe(0);
+  });
+
+  it('shares an emptyDir between a writer and a read-only reader (seed fortune)', async () => {
+    const p = seed<Pod>('003_bea7a2b1a17eec52-18-pod.yaml');
+    const [generator, web] = p.spec!.containers;
+    // Adaptation: yinzige/fortuneloop → a busybox loop writing the page; nginx:alpine → busybox httpd.
+    generator!.image = 'busybox';
+    generator!.command = ['sh', '-c', 'while true; do echo "fortune $(cat /proc/sys/kernel/random/uuid)" > /var/htdocs/index.html; sleep 1; done'];
+    web!.image = 'busybox';
+    web!.command = ['httpd', '-f', '-p', '80', '-h', '/usr/share/nginx/html'];
+    p.spec!.terminationGracePeriodSeconds = 1;
+    await cluster.apply([p]);
+    await running('fortune');
+    const written = await eventually('the first page', async () => {
+      const r = await exec('fortune', 'html-generator', ['cat', '/var/htdocs/index.html']);
+      return r.exitCode === 0 ? r.stdout : undefined;
+    });
+    expect(written).toMatch(/^fortune [0-9a-f-]{36}\n$/);
+    const seen = (await exec('fortune', 'web-server', ['cat', '/usr/share/nginx/html/index.html'])).stdout;
+    expect(seen).toMatch(/^fortune [0-9a-f-]{36}\n$/);
+    expect((await exec('fortune', 'web-server', ['sh', '-c', 'echo x > /usr/share/nginx/html/index.html'])).exitCode).not.toBe(0);
   });
 
   it('mounts a Secret key with subPath (seed fortune-with-serect) and a whole Secret as files', async () => {

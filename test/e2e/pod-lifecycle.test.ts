@@ -11,16 +11,16 @@ import { announceSkip, canRunProcessPods, containerStatus, eventually, hostDir, 
 
 announceSkip('test/e2e/pod-lifecycle.test.ts');
 
-describe.skipIf(!canRunProcessPods)('pod lifecycle on the process runtime', () => {
+describe.skipIf(!canRunProcessPods)('pod lifecycle on the process runtime', { timeout: 90_000 }, () => {
   let cluster: Cluster;
   const dirs: Array<{ remove(): void }> = [];
   beforeAll(async () => {
     cluster = await startCluster('10.201.0.0/16');
-  });
+  }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
     for (const d of dirs) d.remove();
-  });
+  }, 60_000);
   const pod = (name: string) => cluster.client.get('v1', 'Pod', 'default', name);
 
   it('runs the init containers one at a time, in order, each waiting for its service, then the app container (seed myapp-pod)', async () => {

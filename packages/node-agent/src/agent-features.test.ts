@@ -251,6 +251,8 @@ describe('volumes through CSI and across restarts', () => {
     const csi = createCsiClient(join(dir, 'csi.sock'));
     try {
       await using h = await setup({ csiDrivers: { 'hostpath.csi.bosun.dev': csi } });
+      const node = await h.env.client.get('v1', 'Node', '', 'node-1');
+      expect(node.metadata?.labels?.['topology.hostpath.csi.bosun.dev/node']).toBe('node-1');
       const created = (await driver.createVolume!({ name: 'pvc-www', capacityRange: { requiredBytes: 1024, limitBytes: 0 }, volumeCapabilities: [{ mount: { fsType: '', mountFlags: [], volumeMountGroup: '' }, block: null, accessMode: { mode: 'SINGLE_NODE_WRITER' } }], parameters: {}, secrets: {} } as never)) as { volume: { volumeId: string } };
       const c = h.env.client;
       await c.create({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-www' }, spec: { capacity: { storage: '1Ki' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'hostpath.csi.bosun.dev', volumeHandle: created.volume.volumeId } } } as never);
@@ -285,6 +287,19 @@ describe('volumes through CSI and across restarts', () => {
     expect(h.runtime.counts().sandboxes).toBe(0); // only the volume directory is left
     await h.newAgent();
     await h.until('pod dir removed', async () => !(await stat(podDir).catch(() => undefined)), 5_000);
+  });
+});
+
+describe('stopping the node', () => {
+  it('keeps volumes on a plain stop (for adoption) and removes them with tearDownVolumes', async () => {
+    await using h = await setup();
+    await h.env.client.create(pod('kept', { volumes: [{ name: 'scratch', emptyDir: {} }], containers: [{ name: 'app', image: 'busybox:1.36', volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }] }));
+    await h.until('Running', running(h, 'kept'));
+    const podDir = join(h.root, 'kubelet/pods', (await h.get('kept')).metadata!.uid!);
+    await h.agent.stop();
+    expect((await stat(podDir)).isDirectory()).toBe(true);
+    await h.agent.stop({ tearDownVolumes: true });
+    await expect(stat(podDir)).rejects.toThrow();
   });
 });
 

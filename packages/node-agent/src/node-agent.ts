@@ -94,9 +94,11 @@ export interface NodeAgent {
   start(signal?: AbortSignal): Promise<void>;
   /**
    * Stops every loop, timer and probe. Containers keep running in the runtime (a new
-   * agent adopts them). Idempotent.
+   * agent adopts them). Idempotent. With `tearDownVolumes` (for a host shutting the whole
+   * node down) every pod's volumes are torn down too: CSI unpublish/unstage, tmpfs
+   * unmounts, pod directories removed; failures are logged, not thrown.
    */
-  stop(): Promise<void>;
+  stop(opts?: { tearDownVolumes?: boolean }): Promise<void>;
   /** Resolves once no pod worker is syncing (for tests). */
   idle(): Promise<void>;
   /** Number of pods with a worker. */
@@ -132,6 +134,25 @@ function onlyStatusChanged(a: Pod, b: Pod): boolean {
 /** The window usage samples are reported over (the kubelet's resource metrics window). */
 const METRICS_WINDOW_MS = 30_000;
 
+/**
+ * The topology segments each CSI driver reports from NodeGetInfo, as node labels (the
+ * kubelet's CSI registration does the same), so the scheduler can match a pod to the
+ * node a topology-constrained volume lives on. A driver that does not answer is logged
+ * and skipped: the node still registers.
+ */
+async function csiTopologyLabels(drivers: NodeAgentOptions['csiDrivers'], logger: Logger): Promise<Record<string, string>> {
+  const labels: Record<string, string> = {};
+  for (const [name, driver] of Object.entries(drivers ?? {})) {
+    try {
+      const info = await driver.node.getInfo();
+      Object.assign(labels, info.accessibleTopology?.segments ?? {});
+    } catch (err) {
+      logger.warn(`node-agent: CSI driver ${name} did not answer NodeGetInfo: ${(err as Error).message}`);
+    }
+  }
+  return labels;
+}
+
 const consoleLogger: Logger = { warn: (m: string, ...a: unknown[]) => console.warn(m, ...a), error: (m: string, ...a: unknown[]) => console.error(m, ...a) };
 
 /**
@@ -153,7 +174,7 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
   const pods = new Map<string, Pod>();
   let informer: { hasSynced(): boolean; stop(): void } | undefined;
   let probes: ProbeManager | undefined;
-  let volumes!: VolumeManager;
+  let volumes: VolumeManager | undefined;
   const logRoot = opts.logRoot ?? '/var/log/pods';
   let started = false;
   let stopped = false;
@@ -239,7 +260,7 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
         nodeName,
         hostIP,
         capacity: { ...DEFAULT_CAPACITY, ...opts.capacity } as Record<string, string>,
-        labels: opts.labels ?? {},
+        labels: { ...(await csiTopologyLabels(opts.csiDrivers, logger)), ...opts.labels },
         taints: opts.taints ?? [],
         podCidr: opts.podCidr,
         version,
@@ -315,14 +336,20 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
       const syncEvery = opts.syncFrequencyMs ?? 60_000;
       if (syncEvery > 0) loops.push(every(syncEvery, async () => void [...pods.keys()].forEach(kick)));
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      abort.abort(new Error('node agent stopped'));
-      informer?.stop();
-      probes?.stop();
-      for (const w of workers.values()) w.stop();
-      await Promise.allSettled(loops);
+    async stop(sopts = {}) {
+      if (!stopped) {
+        stopped = true;
+        abort.abort(new Error('node agent stopped'));
+        informer?.stop();
+        probes?.stop();
+        for (const w of workers.values()) w.stop();
+        await Promise.allSettled(loops);
+      }
+      if (sopts.tearDownVolumes && volumes) {
+        for (const uid of await volumes.podUidsOnDisk()) {
+          await volumes.tearDown(uid).catch((err: unknown) => logger.warn(`node-agent ${nodeName}: tearing down volumes of pod ${uid}: ${err instanceof Error ? err.message : String(err)}`));
+        }
+      }
     },
     async idle() {
       await Promise.all([...workers.values()].map((w) => w.idle()));

@@ -214,6 +214,35 @@ describe('createFakeRuntime: network, logs, images, stats', () => {
     }
   });
 
+  it('substitutes {{attempt}} in scripted log lines with the container attempt', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bosun-fake-logs-'));
+    try {
+      const e = env({ logRoot: root });
+      const sconfig = pod({}, { logDirectory: 'pods/q' });
+      const sandbox = await e.cri.runtime.runPodSandbox(sconfig);
+      const id = await e.cri.runtime.createContainer(sandbox, { metadata: { name: 'c', attempt: 3 }, image: { image: 'busybox' }, annotations: { [A.stdout]: 'run {{attempt}}' }, logPath: 'c/3.log' }, sconfig);
+      await e.cri.runtime.startContainer(id);
+      expect(readFileSync(join(root, 'pods/q/c/3.log'), 'utf8')).toBe('2026-01-01T00:00:00.000000000Z stdout F run 3\n');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('records the ContainerConfig of each container and every PullImage reference, for tests', async () => {
+    const e = env();
+    const sandbox = await e.cri.runtime.runPodSandbox(pod());
+    const mounts = [{ containerPath: '/data', hostPath: '/tmp/x', readonly: true }];
+    const id = await e.cri.runtime.createContainer(sandbox, { metadata: { name: 'c' }, image: { image: 'busybox' }, envs: [{ key: 'A', value: '1' }], mounts, linux: { resources: { cpuShares: 256, memoryLimitInBytes: 1024 } } });
+    const cfg = e.runtime.containerConfig(id)!;
+    expect(cfg.envs).toEqual([{ key: 'A', value: '1' }]);
+    expect(cfg.mounts).toEqual([expect.objectContaining({ containerPath: '/data', hostPath: '/tmp/x', readonly: true })]);
+    expect(cfg.linux?.resources).toMatchObject({ cpuShares: 256, memoryLimitInBytes: 1024 });
+    expect(e.runtime.containerConfig('nope')).toBeUndefined();
+    await e.cri.image.pullImage('alpine:3.20');
+    await e.cri.image.pullImage('registry.invalid/does-not-exist:1').catch(() => undefined);
+    expect(e.runtime.pulls()).toEqual(['alpine:3.20', 'registry.invalid/does-not-exist:1']);
+  });
+
   it.each<[string, string, 'pulled' | 'NotFound']>([
     ['pulls an image by short name', 'alpine', 'pulled'],
     ['pulls an image from another registry', 'ghcr.io/acme/app:1.0', 'pulled'],

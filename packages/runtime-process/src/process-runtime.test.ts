@@ -171,15 +171,20 @@ describe.skipIf(!CAN_ISOLATE)(`process runtime, isolated, with a bridge network$
     expect(host.stdout.toString().trim()).toBe(p.config.hostname);
   });
 
-  it('gives each pod an IP reachable from the host and from another pod', async () => {
+  it('gives each pod an IP reachable from the host and from another pod, with /etc/hosts and resolv.conf', async () => {
     const a = await pod();
     await start(a, container('web', ['sh', '-c', 'mkdir -p /www && echo from-pod > /www/index.html && exec httpd -f -p 8080 -h /www']));
     const ip = (await cri.runtime.podSandboxStatus(a.id)).status!.network!.ip;
     expect(ip).toMatch(/^10\.213\.2\.\d+$/);
     const body = await until(() => httpGet(ip, 8080, '/index.html').catch(() => undefined), 10_000, 'httpd on the pod IP');
     expect(body).toBe('from-pod\n');
-    const b = await pod();
+    const b = await pod({ dnsConfig: { servers: ['10.96.0.10'], searches: ['test.svc.cluster.local'], options: ['ndots:5'] } });
     const other = await start(b, container('client', ['sleep', '3600']));
+    const bIp = (await cri.runtime.podSandboxStatus(b.id)).status!.network!.ip;
+    const etc = await cri.runtime.execSync(other, ['cat', '/etc/hosts', '/etc/resolv.conf', '/etc/hostname'], 5);
+    expect(etc.stdout.toString()).toBe(
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${bIp}\t${b.config.hostname}\nnameserver 10.96.0.10\nsearch test.svc.cluster.local\noptions ndots:5\n${b.config.hostname}\n`,
+    );
     const r = await cri.runtime.execSync(other, ['wget', '-qO-', `http://${ip}:8080/index.html`], 5);
     expect({ code: r.exitCode, out: r.stdout.toString() }).toEqual({ code: 0, out: 'from-pod\n' });
     const veth = JSON.parse((await cri.runtime.podSandboxStatus(a.id, true)).info.info!).hostVeth as string;
@@ -273,10 +278,10 @@ describe.skipIf(!CAN_ISOLATE)(`process runtime, isolated, with a bridge network$
     expect(ps.stdout.toString().split('\n')).toEqual(['hi there', 'sleep 3600 ', 'busybox-root', '']);
     const missing = await cri.runtime.execSync(id, ['no-such-binary'], 5);
     expect(missing.exitCode).not.toBe(0);
-    const slow = cri.runtime.execSync(id, ['sleep', '1000'], 7);
+    const slow = expect(cri.runtime.execSync(id, ['sleep', '1000'], 7)).rejects.toSatisfy((e) => isCriError(e, 'DeadlineExceeded'));
     await new Promise((r) => setTimeout(r, 50));
     await clock.advance(7_000);
-    await expect(slow).rejects.toSatisfy((e) => isCriError(e, 'DeadlineExceeded'));
+    await slow;
   });
 
   it('reports non-zero CPU and memory for a busy container', async () => {
@@ -436,6 +441,17 @@ describe('process runtime without isolation (raw mode)', () => {
     await expect(cri.runtime.createContainer(sid, container('m', ['true'], { mounts: [{ hostPath: dir, containerPath: '/data' }] }), config)).rejects.toSatisfy(
       (e) => isCriError(e, 'FailedPrecondition') && e.message.includes('cannot honour') && e.message.includes('/data'),
     );
+  });
+
+  it.each<[string, CriInput<ContainerConfig>, string]>([
+    ['a NUL byte in args', { args: ['a\0b'] }, 'NUL'],
+    ['an env name with "="', { envs: [{ key: 'A=B', value: 'x' }] }, 'env names'],
+    ['a relative workingDir', { workingDir: 'rel' }, 'absolute'],
+    ['a relative mount path', { mounts: [{ hostPath: '/tmp', containerPath: 'data' }] }, 'absolute'],
+  ])('refuses %s with InvalidArgument', async (_n, extra, text) => {
+    const config = sandboxConfig(join(dir, 'logs'));
+    const sid = await cri.runtime.runPodSandbox(config);
+    await expect(cri.runtime.createContainer(sid, container('bad', ['true'], extra), config)).rejects.toSatisfy((e) => isCriError(e, 'InvalidArgument') && e.message.includes(text));
   });
 
   it('fails PullImage of an unknown reference clearly', async () => {

@@ -411,6 +411,10 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
     const command = config.command ?? [];
     if (!image && !command.length)
       throw new CriError('InvalidArgument', `container ${name}: image ${JSON.stringify(config.image?.image ?? '')} is not in the local image store and no command was given (raw mode needs a command)`);
+    const strings = [...command, ...(config.args ?? []), config.workingDir ?? '', ...(config.envs ?? []).flatMap((e) => [e.key ?? '', e.value ?? ''])];
+    if (strings.some((x) => typeof x !== 'string' || x.includes('\0'))) throw new CriError('InvalidArgument', `container ${name}: command, args, env and workingDir must be strings without NUL bytes`);
+    if ((config.envs ?? []).some((e) => !e.key || e.key.includes('='))) throw new CriError('InvalidArgument', `container ${name}: env names must be non-empty and contain no "="`);
+    if (config.workingDir && !isAbsolute(config.workingDir)) throw new CriError('InvalidArgument', `container ${name}: workingDir ${JSON.stringify(config.workingDir)} must be an absolute path`);
     const argv = resolveArgv(command, config.args ?? [], image?.config);
     if (!argv.length) throw new CriError('InvalidArgument', `container ${name}: nothing to run: no command, args, or image entrypoint/cmd`);
     const mounts: BindMount[] = [];
@@ -450,6 +454,25 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
     if (s.config.hostname && !s.hostNetwork) env.HOSTNAME = s.config.hostname;
     for (const kv of config.envs ?? []) if (kv.key) env[kv.key] = kv.value ?? '';
     return env;
+  }
+
+  /**
+   * Writes `/etc/hostname`, `/etc/hosts` (localhost, and the pod IP with the hostname) and,
+   * when the sandbox has a DNS config, `/etc/resolv.conf` into a container's overlay upper
+   * dir, as the kubelet and containerd provide them. Host-network pods keep the image's.
+   */
+  function writePodEtc(upper: string, s: SandboxRecord): void {
+    if (s.hostNetwork) return;
+    const etc = join(upper, 'etc');
+    mkdirSync(etc, { recursive: true });
+    const host = s.config.hostname || s.config.metadata?.name || 'localhost';
+    writeFileSync(join(etc, 'hostname'), `${host}\n`);
+    writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${s.ip ? `${s.ip}\t${host}\n` : ''}`);
+    const dns = s.config.dnsConfig;
+    if (dns && (dns.servers?.length || dns.searches?.length || dns.options?.length)) {
+      const lines = [...(dns.servers ?? []).map((x) => `nameserver ${x}`), ...(dns.searches?.length ? [`search ${dns.searches.join(' ')}`] : []), ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : [])];
+      writeFileSync(join(etc, 'resolv.conf'), `${lines.join('\n')}\n`);
+    }
   }
 
   async function cleanupContainer(c: ContainerRecord): Promise<void> {
@@ -749,7 +772,10 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
       };
       const dir = containerDir(id);
       mkdirSync(dir, { recursive: true });
-      if (plan.rootfs) for (const d of [plan.rootfs.upper, plan.rootfs.work, plan.rootfs.merged]) mkdirSync(d, { recursive: true });
+      if (plan.rootfs) {
+        for (const d of [plan.rootfs.upper, plan.rootfs.work, plan.rootfs.merged]) mkdirSync(d, { recursive: true });
+        writePodEtc(plan.rootfs.upper, s);
+      }
       containers.set(id, c);
       save();
       return { containerId: id };

@@ -228,4 +228,22 @@ describe('DaemonSet controller', () => {
     await settle();
     expect((await live(client, 'app=cas')).map((p) => p.metadata!.uid!).sort()).toEqual(before);
   });
+
+  // Regression: a DaemonSet being deleted (orphan cascade) recreated the pods the
+  // collector had just orphaned, doubling them once a new DaemonSet adopted them.
+  it('creates no pod while being deleted', async () => {
+    await using h = await startHarness(addDaemonSetController);
+    const { client } = h;
+    await client.create(node('n1'));
+    await client.create({ ...ds('held'), metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } });
+    await until(async () => (await live(client, 'app=held')).length === 1, 'one pod');
+    await client.delete('apps/v1', 'DaemonSet', 'default', 'held');
+    await until(async () => !!(await getDs(client, 'held')).metadata?.deletionTimestamp, 'terminating');
+    const [pod] = await live(client, 'app=held');
+    await client.delete('v1', 'Pod', 'default', pod!.metadata!.name!, { gracePeriodSeconds: 0 });
+    await client.create(node('n2'));
+    await settle(200);
+    expect(await live(client, 'app=held')).toEqual([]);
+    await client.patch('apps/v1', 'DaemonSet', 'default', 'held', { metadata: { finalizers: null } });
+  });
 });

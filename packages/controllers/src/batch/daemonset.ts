@@ -144,6 +144,12 @@ export function createDaemonSetReconcile(): Reconcile<DaemonSet> {
     const ns = ds.metadata?.namespace ?? '';
     const podCache = informers.forKind('v1', 'Pod').cache;
     const nodes = informers.forKind('v1', 'Node').cache.list();
+    // Being deleted (the collector takes or orphans the pods): create, delete and write
+    // nothing, as upstream; a set recreated under the same name takes over.
+    if (ds.metadata?.deletionTimestamp) {
+      expectations.forget(key);
+      return Action.awaitChange();
+    }
     if (!expectations.satisfied(key, (n) => podCache.get(`${ns}/${n}`), now)) return Action.awaitChange();
 
     const hash = hashOf(ds.spec?.template ?? {});

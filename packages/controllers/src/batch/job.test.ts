@@ -192,6 +192,8 @@ describe('Job controller', () => {
     expect((await getJob(client, 'pausable')).status).toMatchObject({ active: 0, failed: 0 });
     await client.patch('batch/v1', 'Job', 'default', 'pausable', { spec: { suspend: false } });
     await until(async () => (await activePods(client, 'pausable')).length === 2, 'pods again');
+    // The status is written after the pods are created: wait for it rather than race it.
+    await until(async () => (await getJob(client, 'pausable')).status?.conditions?.find((c) => c.type === 'Suspended')?.status === 'False', 'Suspended False');
     expect((await getJob(client, 'pausable')).status?.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
   });
 
@@ -250,5 +252,19 @@ describe('Job controller', () => {
     // The refused creations were logged as reconcile errors: expected here.
     expect(h.errors.length).toBeGreaterThan(0);
     h.errors.length = 0;
+  });
+
+  it('starts no pod while being deleted', async () => {
+    await using h = await startHarness(addJobController);
+    const { client } = h;
+    await client.create({ ...job('held', { completions: 2, parallelism: 1 }), metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } });
+    await until(async () => (await activePods(client, 'held')).length === 1, 'one pod');
+    await client.delete('batch/v1', 'Job', 'default', 'held');
+    await until(async () => !!(await getJob(client, 'held')).metadata?.deletionTimestamp, 'terminating');
+    await setPodStatus(client, (await activePods(client, 'held'))[0]!, { phase: 'Succeeded' });
+    await until(async () => (await getJob(client, 'held')).status?.succeeded === 1, 'succeeded counted');
+    await settle(200);
+    expect(await activePods(client, 'held')).toEqual([]);
+    await client.patch('batch/v1', 'Job', 'default', 'held', { metadata: { finalizers: null } });
   });
 });

@@ -313,7 +313,8 @@ export function createJobReconcile(): Reconcile<Job> {
       await deletePods(victims, 'excess');
       live = active.filter((p) => !victims.includes(p));
       activeCount = live.length;
-    } else if (active.length < wantActive) {
+    } else if (active.length < wantActive && !job.metadata?.deletionTimestamp) {
+      // A Job being deleted starts no pod (upstream's `DeletionTimestamp == nil` guard on manageJob).
       const wait = backoffRemaining();
       if (wait > 0) requeueMs = wait;
       else {

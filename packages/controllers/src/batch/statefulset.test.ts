@@ -284,4 +284,18 @@ describe('StatefulSet controller', () => {
     expect(revs.map((r) => [r.metadata?.name, r.metadata?.ownerReferences?.[0]?.uid])).toEqual([[rev, set.metadata?.uid]]);
     expect(await events(client, 'SuccessfulCreate')).toHaveLength(4); // 2 claims + 2 pods, all from the first set
   });
+
+  it('creates no pod and no revision while being deleted', async () => {
+    await using h = await startHarness(addStatefulSetController);
+    const { client } = h;
+    await client.create({ ...sts('held', { replicas: 1 }), metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } });
+    await bringUp(client, 'held', 1);
+    await client.delete('apps/v1', 'StatefulSet', 'default', 'held');
+    await until(async () => !!(await getSts(client, 'held')).metadata?.deletionTimestamp, 'terminating');
+    await client.delete('v1', 'Pod', 'default', 'held-0', { gracePeriodSeconds: 0 });
+    await settle(200);
+    expect(await podNames(client, 'app=held')).toEqual([]);
+    expect((await client.list('apps/v1', 'ControllerRevision', { namespace: 'default' })).items).toHaveLength(1);
+    await client.patch('apps/v1', 'StatefulSet', 'default', 'held', { metadata: { finalizers: null } });
+  });
 });

@@ -111,6 +111,12 @@ export function createStatefulSetReconcile(): Reconcile<StatefulSet> {
     const podCache = informers.forKind('v1', 'Pod').cache;
     const pvcCache = informers.forKind('v1', 'PersistentVolumeClaim').cache;
     const revCache = informers.forKind('apps/v1', 'ControllerRevision').cache;
+    // Being deleted (the collector takes or orphans the pods and revisions): create,
+    // delete and write nothing; a set recreated under the same name takes over.
+    if (set.metadata?.deletionTimestamp) {
+      expectations.forget(key);
+      return Action.awaitChange();
+    }
     if (!expectations.satisfied(key, (n) => podCache.get(`${ns}/${n}`), now)) return Action.awaitChange();
 
     // Revisions.

@@ -103,4 +103,31 @@ describe('SchedulerCache', () => {
     c.updateSnapshot(s);
     expect(s.get('n3')!.pods.length).toBe(1);
   });
+
+  it('keeps the node list (same array) when only pods with affinity come and go, and rebuilds the affinity lists', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addNode(node('n2'));
+    const s = new Snapshot();
+    c.updateSnapshot(s);
+    const list = s.list();
+    const anti = (name: string, nodeName: string) =>
+      pod(name, { nodeName, labels: { app: 'a' }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'a' } }, topologyKey: 'kubernetes.io/hostname' }] } } });
+    c.assumePod(anti('p', 'n2'));
+    c.updateSnapshot(s);
+    expect(s.list()).toBe(list);
+    expect(s.havePodsWithAffinity().map((n) => n.name)).toEqual(['n2']);
+    expect(s.havePodsWithRequiredAntiAffinity().map((n) => n.name)).toEqual(['n2']);
+    expect(s.get('n2')!.pods.length).toBe(1);
+    c.forgetPod(anti('p', 'n2'));
+    c.updateSnapshot(s);
+    expect(s.list()).toBe(list);
+    expect(s.havePodsWithAffinity()).toEqual([]);
+    expect(s.havePodsWithRequiredAntiAffinity()).toEqual([]);
+    // A node coming changes the list.
+    c.addNode(node('n3'));
+    c.updateSnapshot(s);
+    expect(s.list()).not.toBe(list);
+    expect(s.list().map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
+  });
 });

@@ -202,6 +202,6 @@ export class SchedulerCache {
       }
     }
     this.dirty.clear();
-    if (listsChanged) snapshot.rebuildLists(nodesChanged);
+    if (listsChanged) snapshot.rebuildLists(nodesChanged, nodesChanged);
   }
 }

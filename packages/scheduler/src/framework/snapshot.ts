@@ -24,9 +24,14 @@ export class Snapshot implements SnapshotLister {
     return s;
   }
 
-  /** Recomputes the lists from {@link Snapshot.nodeInfoMap}; image states too when `images` (nodes were added, changed or removed). */
-  rebuildLists(images = true): void {
-    this.nodeInfoList = [...this.nodeInfoMap.values()].filter((n) => n.node);
+  /**
+   * Recomputes the lists from {@link Snapshot.nodeInfoMap}; image states too when `images`
+   * (nodes were added, changed or removed). With `nodes` false the node list is kept (the
+   * same NodeInfo objects, changed in place): only the (anti-)affinity lists are rebuilt,
+   * and the list keeps its identity, which plugins' caches key on.
+   */
+  rebuildLists(images = true, nodes = true): void {
+    if (nodes) this.nodeInfoList = [...this.nodeInfoMap.values()].filter((n) => n.node);
     this.withAffinity = this.nodeInfoList.filter((n) => n.podsWithAffinity.length > 0);
     this.withRequiredAntiAffinity = this.nodeInfoList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
     if (!images) return;
