@@ -1,7 +1,6 @@
 // Runs each plugin skeleton against its interface's conformance suite over a unix socket,
 // exactly as the plugins of this repository are run: if a skeleton rots, this fails.
-// The root vitest config only collects packages/ and test/, so this file runs with
-// `npx vitest run --config examples/plugin-skeletons/vitest.config.ts`.
+// Part of `pnpm test`; alone: `npx vitest run examples/plugin-skeletons`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

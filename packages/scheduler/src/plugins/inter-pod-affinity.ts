@@ -37,9 +37,15 @@ export interface InterPodAffinityArgs {
   ignorePreferredTermsOfExistingPods?: boolean;
 }
 
-/** `key\u0000value` → count. */
-type TopologyCounts = Map<string, number>;
-const pairKey = (k: string, v: string) => `${k}\u0000${v}`;
+/**
+ * topologyKey → value → count (non-zero counts only; a key without counts is dropped, so
+ * `size === 0` means none). Nested rather than keyed by a joined string: no string is
+ * built per pod counted or per node filtered.
+ */
+type TopologyCounts = Map<string, Map<string, number>>;
+
+const countOf = (m: TopologyCounts, key: string, value: string) => m.get(key)?.get(value) ?? 0;
+const cloneCounts = (m: TopologyCounts): TopologyCounts => new Map([...m].map(([k, vs]) => [k, new Map(vs)]));
 
 interface PreFilterState {
   podInfo: PodInfo;
@@ -53,9 +59,9 @@ interface PreFilterState {
 
 const clonePreFilter = (s: PreFilterState): PreFilterState => ({
   podInfo: s.podInfo,
-  existingAntiAffinityCounts: new Map(s.existingAntiAffinityCounts),
-  affinityCounts: new Map(s.affinityCounts),
-  antiAffinityCounts: new Map(s.antiAffinityCounts),
+  existingAntiAffinityCounts: cloneCounts(s.existingAntiAffinityCounts),
+  affinityCounts: cloneCounts(s.affinityCounts),
+  antiAffinityCounts: cloneCounts(s.antiAffinityCounts),
 });
 const preFilterKey = stateKey<PreFilterState>('PreFilterInterPodAffinity', clonePreFilter);
 /** topologyKey → value → score. */
@@ -64,10 +70,20 @@ const preScoreKey = stateKey<Map<string, Map<string, number>>>('PreScoreInterPod
 function bump(m: TopologyCounts, node: Node | undefined, key: string, delta: number): void {
   const v = node?.metadata?.labels?.[key];
   if (v === undefined) return;
-  const k = pairKey(key, v);
-  const n = (m.get(k) ?? 0) + delta;
-  if (n === 0) m.delete(k);
-  else m.set(k, n);
+  let values = m.get(key);
+  if (!values) m.set(key, (values = new Map()));
+  const n = (values.get(v) ?? 0) + delta;
+  if (n !== 0) values.set(v, n);
+  else {
+    values.delete(v);
+    if (values.size === 0) m.delete(key);
+  }
+}
+
+function hasLabels(node: Node): boolean {
+  const labels = node.metadata?.labels;
+  if (labels) for (const _ in labels) return true;
+  return false;
 }
 
 function matchesAll(terms: readonly AffinityTerm[], pod: Pod, ns: NamespaceLabels): boolean {
@@ -168,7 +184,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     for (const t of s.podInfo.requiredAffinityTerms) {
       const v = labels[t.topologyKey];
       if (v === undefined) return Status.unschedulableAndUnresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
-      if ((s.affinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
+      if (countOf(s.affinityCounts, t.topologyKey, v) <= 0) podsExist = false;
     }
     if (!podsExist) {
       // The first pod of a group with affinity to itself may go anywhere the keys exist.
@@ -179,12 +195,14 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (s.antiAffinityCounts.size > 0) {
       for (const t of s.podInfo.requiredAntiAffinityTerms) {
         const v = labels[t.topologyKey];
-        if (v !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return ANTI_AFFINITY_RULES_NOT_MATCH;
+        if (v !== undefined && countOf(s.antiAffinityCounts, t.topologyKey, v) > 0) return ANTI_AFFINITY_RULES_NOT_MATCH;
       }
     }
     if (s.existingAntiAffinityCounts.size > 0) {
-      for (const k of Object.keys(labels)) {
-        if ((s.existingAntiAffinityCounts.get(pairKey(k, labels[k])) ?? 0) > 0) return EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH;
+      // Any counted (key, the node's value of it): the few keys counted, not every label.
+      for (const [k, values] of s.existingAntiAffinityCounts) {
+        const v = labels[k];
+        if (v !== undefined && (values.get(v) ?? 0) > 0) return EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH;
       }
     }
     return Status.success;
@@ -212,7 +230,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     };
     for (const n of all) {
       const node = n.node;
-      if (!node || Object.keys(node.metadata?.labels ?? {}).length === 0) continue;
+      if (!node || !hasLabels(node)) continue;
       for (const existing of hasConstraints ? n.pods : n.podsWithAffinity) {
         addAll(podInfo.preferredAffinityTerms, existing.pod, node, 1);
         addAll(podInfo.preferredAntiAffinityTerms, existing.pod, node, -1);

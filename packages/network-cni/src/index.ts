@@ -1,0 +1,2 @@
+// @bosun/network-cni: being built (issue 6).
+export {};

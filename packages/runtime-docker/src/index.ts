@@ -1,0 +1,2 @@
+// @bosun/runtime-docker: being built (issue 6).
+export {};

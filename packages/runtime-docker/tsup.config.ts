@@ -1,0 +1,3 @@
+import { bosunPackage } from '../../tsup.config.base';
+
+export default bosunPackage();
