@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what it needs, typechecks, builds,
 # runs every test, and prints one closing line "tests: N passed, N failed, N skipped".
-# Later suites that need real daemons (containerd, dockerd, etcd) start them here and
-# stop them on exit.
+# Suites that need real daemons (containerd, dockerd) start their own, with temp roots,
+# and stop them after; nothing is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +12,20 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version"
   npm install -g "pnpm@$pnpm_version" >/dev/null
 fi
 
-# Debian packages the real-daemon tests need (the CRI wire check reads the runtime.v1
-# descriptor embedded in containerd's binary; the process runtime's image tests build a
-# busybox rootfs from busybox-static). Installed when running as root.
+# Debian packages the real-daemon tests need: containerd + runc (the CRI wire check and
+# the containerd tests, which start their own containerd), docker.io (the Docker runtime's
+# tests start their own dockerd), containernetworking-plugins (the real-CNI adapter),
+# busybox-static (every offline image is a busybox rootfs), iproute2 and util-linux (the
+# process runtime's namespaces, bridges and veths). Installed when running as root.
+# Each test file starts the daemon it needs with a temp root and stops it after.
 need=()
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 [ -x /bin/busybox ] || need+=(busybox-static)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== apt-get install ${need[*]}"
