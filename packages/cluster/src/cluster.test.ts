@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock, type Pod } from '@bosun/api';
+import { FakeClock, parseLabelSelector, type Pod } from '@bosun/api';
 import { Controller, Action } from '@bosun/controller-runtime';
 import { serveCri, createInProcessCriClient } from '@bosun/cri';
 import { createFakeRuntime, FakeAnnotations, type FakeRuntime } from '@bosun/runtime-fake';
@@ -215,7 +216,7 @@ spec:
     await using cluster = await createCluster({ nodes: 2, runtime: 'fake', logger: quiet });
     await cluster.apply(deployment('busy', 2, { [FakeAnnotations.cpuMillicores]: '250', [FakeAnnotations.memoryBytes]: '1048576' }));
     await cluster.waitFor('apps/v1', 'Deployment', 'default', 'busy', (x) => x.status?.readyReplicas === 2);
-    const samples = await cluster.container.get(TOKENS.MetricsProvider).getPodMetrics('default', { matches: () => true } as never);
+    const samples = await cluster.container.get(TOKENS.MetricsProvider).getPodMetrics('default', parseLabelSelector('app=busy'));
     const names = (await podsOf(cluster, 'app=busy')).map((p) => p.metadata?.name).sort();
     expect(samples.map((s) => s.pod).sort()).toEqual(names);
     for (const s of samples) expect(s.usage).toEqual({ cpu: '250m', memory: '1024Ki' });
@@ -255,7 +256,7 @@ describe('plugins and wiring', () => {
   });
 
   it('drives a runtime given as a CRI endpoint, and on stop removes only the sandboxes of its own pods', async () => {
-    const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'bosun-cri-'));
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-cri-'));
     const runtime = createFakeRuntime({ podCidr: '10.99.0.0/24' });
     const server = await serveCri(runtime, { socketPath: join(dir, 'fake.sock') });
     try {
@@ -270,7 +271,51 @@ describe('plugins and wiring', () => {
     } finally {
       await server.close();
       runtime.dispose();
-      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('schedules with the profiles it is given: a profile without TaintToleration places pods on a tainted node', async () => {
+    await using cluster = await createCluster({
+      runtime: 'fake',
+      logger: quiet,
+      nodes: [{ name: 'tainted', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }],
+      scheduler: { profiles: [{ schedulerName: 'default-scheduler' }, { schedulerName: 'ignore-taints', plugins: { multiPoint: { disabled: [{ name: 'TaintToleration' }] } } }] },
+    });
+    const pod = (name: string, schedulerName: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { schedulerName, containers: [{ name: 'main', image: 'busybox:1.36' }] } });
+    await cluster.apply([pod('plain', 'default-scheduler'), pod('bold', 'ignore-taints')]);
+    const bold = await cluster.waitFor('v1', 'Pod', 'default', 'bold', (p) => p.status?.phase === 'Running');
+    expect(bold.spec?.nodeName).toBe('tainted');
+    const plain = await cluster.waitFor('v1', 'Pod', 'default', 'plain', (p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') ?? false);
+    expect(plain.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toMatch(/untolerated taint \{dedicated: gpu\}/);
+  });
+
+  it('starts with no nodes and takes them later', async () => {
+    await using cluster = await createCluster({ nodes: 0, runtime: 'fake', logger: quiet });
+    expect(cluster.nodes()).toEqual([]);
+    await cluster.apply(deployment('web', 1));
+    await cluster.addNode({ name: 'late' });
+    await cluster.waitFor('apps/v1', 'Deployment', 'default', 'web', (x) => x.status?.readyReplicas === 1);
+  });
+
+  it('stops what started and removes its node dirs when a part fails to start', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bosun-fail-'));
+    const runtimes: FakeRuntime[] = [];
+    const flaky = new ContainerModule(({ rebind }) => {
+      rebind(TOKENS.RuntimeFactory).toConstantValue(async (ctx, network) => {
+        if (ctx.spec.name === 'node-2') throw new Error('runtime exploded');
+        const rt = await fakeRuntimeFactory(ctx, network);
+        runtimes.push(rt.impl as FakeRuntime);
+        return rt;
+      });
+    });
+    try {
+      await expect(createCluster({ nodes: 2, rootDir: root, modules: [flaky], logger: quiet })).rejects.toThrow('runtime exploded');
+      expect(readdirSync(join(root, 'nodes'))).toEqual([]);
+      expect(runtimes).toHaveLength(1);
+      expect(runtimes[0]!.counts().sandboxes).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

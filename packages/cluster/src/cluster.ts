@@ -93,20 +93,21 @@ export interface Cluster extends AsyncDisposable {
 export async function createCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const opts = resolveOptions(options);
   const container = new Container();
-  let podUids: Set<string> | undefined;
   let client: Client | undefined;
-  const ourPodUids = async () => podUids ?? new Set((await client!.list('v1', 'Pod')).items.map((p) => p.metadata?.uid ?? ''));
+  const ourPodUids = async () => new Set((await client!.list('v1', 'Pod')).items.map((p) => p.metadata?.uid ?? ''));
   try {
     await container.loadAsync(apiModule(opts), controllersModule, schedulerModule, nodesModule(opts, ourPodUids), storageModule, ...(options.modules ?? []));
   } catch (err) {
     cleanupDirs(opts, new Set());
     throw err;
   }
-  const stack = new Teardown(opts.logger);
+  const api = new Teardown(opts.logger);
+  const controlPlane = new Teardown(opts.logger);
+  let cluster: ClusterImpl | undefined;
   try {
     const server = await container.getAsync(TOKENS.ApiServer);
     const store = container.get(TOKENS.Store);
-    stack.push(async () => {
+    api.push(async () => {
       await server.stop();
       await store.close();
     });
@@ -114,24 +115,22 @@ export async function createCluster(options: ClusterOptions = {}): Promise<Clust
     if (container.isBound(TOKENS.DefaultStorageClass)) await client.apply(container.get(TOKENS.DefaultStorageClass));
     const manager = await container.getAsync(TOKENS.Manager);
     const scheduler = await container.getAsync(TOKENS.Scheduler);
-    const registry = container.get(TOKENS.Nodes);
-    const cluster = new ClusterImpl(opts, container, server, store, client, manager, scheduler, registry, stack, () => (podUids = undefined));
-    stack.push(async () => {
-      // Our pods, before the API goes: an external runtime keeps anything else it runs.
-      podUids = await ourPodUids().catch(() => new Set<string>());
-    });
+    cluster = new ClusterImpl(opts, container, server, store, client, manager, scheduler, container.get(TOKENS.Nodes), controlPlane, api);
     await manager.start();
-    stack.push(() => manager.stop());
+    controlPlane.push(() => manager.stop());
     const schedulerRun = scheduler.run();
-    stack.push(async () => {
+    controlPlane.push(async () => {
       await scheduler.stop();
       await schedulerRun;
     });
-    await Promise.all(opts.nodes.map((spec) => cluster.addNode(spec)));
+    await Promise.all(opts.nodes.map((spec) => cluster!.addNode(spec)));
     return cluster;
   } catch (err) {
-    await stack.run();
-    cleanupDirs(opts, new Set());
+    if (cluster) await cluster.stop();
+    else {
+      await api.run();
+      cleanupDirs(opts, new Set());
+    }
     throw err;
   }
 }
@@ -162,6 +161,8 @@ function cleanupDirs(opts: ResolvedClusterOptions, nodeDirs: Set<string>): void 
 class ClusterImpl implements Cluster {
   private stopping?: Promise<void>;
   private readonly nodeDirs = new Set<string>();
+  /** Names of nodes being added. */
+  private readonly starting = new Set<string>();
 
   constructor(
     private readonly opts: ResolvedClusterOptions,
@@ -172,8 +173,10 @@ class ClusterImpl implements Cluster {
     readonly manager: Manager,
     readonly scheduler: Scheduler,
     private readonly registry: NodeRegistry,
-    private readonly teardown: Teardown,
-    _reset: () => void,
+    /** Scheduler and controllers: stopped first, so nothing new is created while nodes go. */
+    private readonly controlPlane: Teardown,
+    /** API server and store: stopped last. */
+    private readonly api: Teardown,
   ) {}
 
   get clock(): Clock {
@@ -229,9 +232,10 @@ class ClusterImpl implements Cluster {
   async addNode(spec: NodeSpec): Promise<Node> {
     this.live();
     checkNodeSpec(spec, 'addNode');
-    if (this.registry.get(spec.name)) throw new ClusterError('InvalidOptions', `addNode: node ${JSON.stringify(spec.name)} already exists`);
+    if (this.registry.get(spec.name) || this.starting.has(spec.name)) throw new ClusterError('InvalidOptions', `addNode: node ${JSON.stringify(spec.name)} already exists`);
     const index = this.registry.reserveIndex();
     if (!index) throw new ClusterError('InvalidOptions', 'addNode: the cluster already runs 255 nodes (one /24 of its clusterCIDR each)');
+    this.starting.add(spec.name);
     const dir = join(this.opts.rootDir, 'nodes', spec.name);
     mkdirSync(dir, { recursive: true });
     this.nodeDirs.add(dir);
@@ -247,13 +251,16 @@ class ClusterImpl implements Cluster {
       const agent = this.container.get(TOKENS.NodeAgentFactory)({ ctx, client: this.client, runtime, storage, agentOptions: this.opts.nodeAgent });
       undo.push(() => agent.stop());
       await agent.start();
+      // stop() began meanwhile and will not see this node: take it down here.
+      this.live();
       this.registry.add({ name: spec.name, index, podCIDR: ctx.podCIDR, dir, network, runtime, storage, agent });
-      this.teardown.push(() => this.stopNode(spec.name));
       return await this.client.get('v1', 'Node', '', spec.name);
     } catch (err) {
       await undo.run();
       this.registry.releaseIndex(index);
       throw err;
+    } finally {
+      this.starting.delete(spec.name);
     }
   }
 
@@ -291,7 +298,9 @@ class ClusterImpl implements Cluster {
 
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
-      await this.teardown.run();
+      await this.controlPlane.run();
+      await Promise.all(this.registry.list().map((n) => this.stopNode(n.name)));
+      await this.api.run();
       cleanupDirs(this.opts, this.nodeDirs);
     })());
   }

@@ -8,6 +8,7 @@ import {
   type PluginCallOptions,
 } from '@bosun/grpc-plugin';
 import { CriError, fromServiceError, isCriError } from './errors';
+import { inProcessMethodCodec } from './in-process-codec';
 import { criPackageDefinition, criServiceDefinition, IMAGE_SERVICE, RUNTIME_SERVICE } from './proto';
 import type {
   AuthConfig,
@@ -192,24 +193,41 @@ export function createCriClient(endpoint: string, options: CriClientOptions = {}
   return build(invoke, close);
 }
 
+/** Options of {@link createInProcessCriClient}. */
+export interface InProcessCriClientOptions {
+  /**
+   * How requests and responses are copied between the caller and the impl.
+   * `'object'` (default): protobufjs `fromObject` then `toObject` with the wire codec's
+   * options, without the protobuf bytes in between: the same values the wire yields
+   * (defaults filled, unknown fields dropped, enums named, int64 as numbers, no shared
+   * objects) at a fraction of the cost. Messages with `bytes` fields (ExecSync) always
+   * take the wire codec. `'wire'`: encode and decode every message, exactly as gRPC does.
+   */
+  codec?: 'object' | 'wire';
+}
+
 /**
  * The same client shape over an impl in this process, without sockets. Requests and
- * responses go through the protobuf codec, so the impl sees exactly what it would over
+ * responses are converted as the protobuf codec converts them (see
+ * {@link InProcessCriClientOptions.codec}), so the impl sees exactly what it would over
  * gRPC (defaults filled, unknown fields dropped) and errors keep their {@link CriError}
  * codes. Useful for tests and for a node agent embedding its runtime.
  */
-export function createInProcessCriClient(impl: CriServiceImpl): CriClient {
+export function createInProcessCriClient(impl: CriServiceImpl, options: InProcessCriClientOptions = {}): CriClient {
   const defs = { RuntimeService: criServiceDefinition(RUNTIME_SERVICE), ImageService: criServiceDefinition(IMAGE_SERVICE) };
+  const names = { RuntimeService: RUNTIME_SERVICE, ImageService: IMAGE_SERVICE };
+  const viaObjects = (options.codec ?? 'object') === 'object';
   const invoke: Invoke = async (service, rpc, request, opts) => {
     const method = `${service}/${rpc}`;
     const def = defs[service][rpc]!;
     const fn = findDomainMethod(impl, rpc);
     if (!fn) throw new CriError('Unimplemented', `${method} is not implemented`, { method });
     if (opts?.signal?.aborted) throw new CriError('Cancelled', `${method}: aborted`, { method });
-    const req = def.requestDeserialize(def.requestSerialize(request as object));
+    const fast = viaObjects ? inProcessMethodCodec(names[service], rpc) : undefined;
+    const req = fast ? fast.request(request as object) : def.requestDeserialize(def.requestSerialize(request as object));
     try {
-      const res = await fn(req);
-      return def.responseDeserialize(def.responseSerialize((res ?? {}) as object));
+      const res = (await fn(req)) ?? {};
+      return fast ? fast.response(res as object) : def.responseDeserialize(def.responseSerialize(res as object));
     } catch (err) {
       if (isCriError(err)) throw new CriError(err.code, `${method}: ${err.message}`, { method, cause: err });
       throw new CriError('Internal', `${method}: ${errorMessage(err)}`, { method, cause: err });

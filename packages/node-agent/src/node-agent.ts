@@ -266,7 +266,7 @@ export function createNodeAgent(opts: NodeAgentOptions): NodeAgent {
         version,
       };
       let node: Node = await registerNode(client, facts, clock, abort.signal);
-      await renewLease(client, node, opts.leaseDurationSeconds ?? 40, clock, abort.signal);
+      await renewLease(client, node, opts.leaseDurationSeconds ?? 40, clock, abort.signal, { createFirst: true });
       loops.push(
         every(opts.heartbeatIntervalMs ?? 10_000, async () => {
           await renewLease(client, node, opts.leaseDurationSeconds ?? 40, clock, abort.signal);

@@ -1,4 +1,4 @@
-import { isConflict, isNotFound, rfc3339, rfc3339Micro, type Clock, type Lease, type Node, type core } from '@bosun/api';
+import { isAlreadyExists, isConflict, isNotFound, rfc3339, rfc3339Micro, type Clock, type Lease, type Node, type core } from '@bosun/api';
 import type { Client } from '@bosun/apiserver';
 import type { VersionResponse } from '@bosun/cri';
 
@@ -69,44 +69,52 @@ export function buildNodeStatus(facts: NodeFacts, now: number, previous?: core.N
   };
 }
 
+/** The spec fields the agent owns: taints and podCIDR, when given. */
+const ownSpec = (facts: NodeFacts): core.NodeSpec => ({
+  ...(facts.taints.length ? { taints: facts.taints } : {}),
+  ...(facts.podCidr ? { podCIDR: facts.podCidr, podCIDRs: [facts.podCidr] } : {}),
+});
+
 /**
  * Creates the Node, or updates the existing one (labels merged, taints and podCIDR set
- * when given), then posts its status. Idempotent; retries conflicts.
+ * when given), then posts its status. Idempotent; retries conflicts. Create comes first,
+ * as the kubelet's `registerWithAPIServer` does: a fresh node (the common case at scale)
+ * costs one create instead of a failed get, and AlreadyExists falls back to get + update.
  */
 export async function registerNode(client: Client, facts: NodeFacts, clock: Clock, signal?: AbortSignal): Promise<Node> {
+  let tryCreate = true;
   for (;;) {
     let node: Node;
     try {
-      const existing = await client.get('v1', 'Node', '', facts.nodeName, { signal });
-      node = {
-        ...existing,
-        metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...nodeLabels(facts.nodeName, facts.labels) } },
-        spec: { ...existing.spec, ...(facts.taints.length ? { taints: facts.taints } : {}), ...(facts.podCidr ? { podCIDR: facts.podCidr, podCIDRs: [facts.podCidr] } : {}) },
-      };
-      if (JSON.stringify(node) !== JSON.stringify(existing)) node = await client.update(node, { signal });
+      node = tryCreate ? await createNode(client, facts, signal) : await updateExistingNode(client, facts, signal);
     } catch (err) {
-      if (isConflict(err)) continue;
-      if (!isNotFound(err)) throw err;
-      const fresh: Node = {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: facts.nodeName, labels: nodeLabels(facts.nodeName, facts.labels) },
-        spec: { ...(facts.taints.length ? { taints: facts.taints } : {}), ...(facts.podCidr ? { podCIDR: facts.podCidr, podCIDRs: [facts.podCidr] } : {}) },
-      };
-      try {
-        node = await client.create(fresh, { signal });
-      } catch (e) {
-        if (isConflict(e) || (e as { reason?: string }).reason === 'AlreadyExists') continue;
-        throw e;
-      }
+      if (tryCreate && isAlreadyExists(err)) tryCreate = false;
+      else if (!tryCreate && isNotFound(err)) tryCreate = true; // deleted between our create and get
+      else if (!isConflict(err)) throw err;
+      continue;
     }
     try {
       return await client.updateStatus({ ...node, status: buildNodeStatus(facts, clock.now(), node.status) }, { signal });
     } catch (err) {
       if (isConflict(err)) continue;
-      throw err;
+      if (!isNotFound(err)) throw err;
+      tryCreate = true;
     }
   }
+}
+
+function createNode(client: Client, facts: NodeFacts, signal?: AbortSignal): Promise<Node> {
+  return client.create<Node>({ apiVersion: 'v1', kind: 'Node', metadata: { name: facts.nodeName, labels: nodeLabels(facts.nodeName, facts.labels) }, spec: ownSpec(facts) }, { signal });
+}
+
+async function updateExistingNode(client: Client, facts: NodeFacts, signal?: AbortSignal): Promise<Node> {
+  const existing = await client.get('v1', 'Node', '', facts.nodeName, { signal });
+  const node: Node = {
+    ...existing,
+    metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...nodeLabels(facts.nodeName, facts.labels) } },
+    spec: { ...existing.spec, ...ownSpec(facts) },
+  };
+  return JSON.stringify(node) === JSON.stringify(existing) ? existing : client.update(node, { signal });
 }
 
 /** Posts a fresh node status (heartbeat times); re-registers the Node if it was deleted. */
@@ -127,10 +135,43 @@ export async function refreshNodeStatus(client: Client, facts: NodeFacts, clock:
   }
 }
 
-/** Creates or renews the node's Lease in {@link NODE_LEASE_NAMESPACE} (owned by the Node). */
-export async function renewLease(client: Client, node: Pick<Node, 'metadata'>, leaseDurationSeconds: number, clock: Clock, signal?: AbortSignal): Promise<Lease> {
+/**
+ * Creates or renews the node's Lease in {@link NODE_LEASE_NAMESPACE} (owned by the Node).
+ * A renewal reads then updates; with `createFirst` (the agent's first heartbeat, when the
+ * Lease most likely does not exist yet) it tries the create first and falls back to the
+ * renewal on AlreadyExists.
+ */
+export async function renewLease(
+  client: Client,
+  node: Pick<Node, 'metadata'>,
+  leaseDurationSeconds: number,
+  clock: Clock,
+  signal?: AbortSignal,
+  opts: { createFirst?: boolean } = {},
+): Promise<Lease> {
   const name = node.metadata!.name!;
   const now = rfc3339Micro(clock.now());
+  const create = () =>
+    client.create<Lease>(
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name,
+          namespace: NODE_LEASE_NAMESPACE,
+          ownerReferences: node.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }] : undefined,
+        },
+        spec: { holderIdentity: name, leaseDurationSeconds, renewTime: now },
+      },
+      { signal },
+    );
+  if (opts.createFirst) {
+    try {
+      return await create();
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
   for (;;) {
     try {
       const lease = await client.get('coordination.k8s.io/v1', 'Lease', NODE_LEASE_NAMESPACE, name, { signal });
@@ -140,21 +181,9 @@ export async function renewLease(client: Client, node: Pick<Node, 'metadata'>, l
       if (!isNotFound(err)) throw err;
     }
     try {
-      return await client.create<Lease>(
-        {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: {
-            name,
-            namespace: NODE_LEASE_NAMESPACE,
-            ownerReferences: node.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }] : undefined,
-          },
-          spec: { holderIdentity: name, leaseDurationSeconds, renewTime: now },
-        },
-        { signal },
-      );
+      return await create();
     } catch (err) {
-      if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+      if (!isAlreadyExists(err)) throw err;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { isNotFound, rfc3339, type Clock, type Pod, type TimerHandle, type core } from '@bosun/api';
 import type { Client, EventRecorder, Logger } from '@bosun/apiserver';
-import type { ContainerConfig, CriClient, CriInput, LinuxContainerResources, Mount, PodSandboxConfig } from '@bosun/cri';
+import type { Container, ContainerConfig, ContainerStatus, CriClient, CriInput, LinuxContainerResources, Mount, PodSandbox, PodSandboxConfig } from '@bosun/cri';
 import type { RestartBackoff } from './backoff';
 import { apiEnvSources, containerEnv, expandCommand, resolveContainerEnv, type EnvVar } from './env';
 import { isNodeAgentError } from './errors';
@@ -142,6 +142,11 @@ export class PodWorker {
   private volumes: Map<string, MountedVolume> = new Map();
   private mountRetryMs = 0;
   private stopped = false;
+  /** Set when this sync changed the runtime (created, started or stopped a container): the status must be read again. */
+  private changed = false;
+  /** Container statuses by id, valid while the listed state is the cached one ({@link PodWorker.observe}). */
+  private statusCache = new Map<string, ContainerStatus>();
+  private sandboxCache: { id: string; state: string; observed: PodObservation['sandbox'] } | undefined;
 
   constructor(
     readonly uid: string,
@@ -202,20 +207,24 @@ export class PodWorker {
     return m ? `${m.namespace}/${m.name}` : this.uid;
   }
 
-  /** Reads what the runtime holds for this pod. */
+  /**
+   * Reads what the runtime holds for this pod: two list calls, then a status call only for
+   * a sandbox or container that is new or changed state since the last read. What a status
+   * reports is fixed for a given id and state (an exited container's exit code, a running
+   * one's start time, a ready sandbox's IP), so it is cached per (id, state), as the
+   * kubelet's PLEG keeps a pod cache and inspects only what changed.
+   */
   async observe(): Promise<PodObservation> {
     const rt = this.ctx.cri.runtime;
-    const sandboxes = (await rt.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: this.uid } })).sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0) || b.createdAt - a.createdAt);
+    const selector = { labelSelector: { [POD_UID_LABEL]: this.uid } };
+    const [sandboxList, list] = await Promise.all([rt.listPodSandbox(selector), rt.listContainers(selector)]);
+    const sandboxes = sandboxList.sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0) || b.createdAt - a.createdAt);
     const latest = sandboxes[0];
-    let sandbox: PodObservation['sandbox'];
-    if (latest) {
-      const st = await rt.podSandboxStatus(latest.id).catch(() => null);
-      sandbox = { id: latest.id, ready: st?.status?.state === 'SANDBOX_READY', ip: st?.status?.network?.ip ?? '', attempt: latest.metadata?.attempt ?? 0 };
-    }
-    const list = await rt.listContainers({ labelSelector: { [POD_UID_LABEL]: this.uid } });
+    const [sandbox, statuses] = await Promise.all([latest ? this.sandboxStatus(latest) : undefined, Promise.all(list.map((c) => this.containerStatus(c)))]);
+    this.pruneStatusCache(latest, list);
     const containers = new Map<string, ObservedContainer[]>();
-    for (const c of list) {
-      const st = (await rt.containerStatus(c.id).catch(() => null))?.status;
+    for (const [i, c] of list.entries()) {
+      const st = statuses[i];
       if (!st) continue;
       const name = c.labels[CONTAINER_NAME_LABEL] ?? c.metadata?.name ?? '';
       const entry: ObservedContainer = { status: st, sandboxId: c.podSandboxId, restartCount: Number(st.annotations[RESTART_COUNT_ANNOTATION] ?? c.metadata?.attempt ?? 0) };
@@ -225,6 +234,33 @@ export class PodWorker {
     }
     for (const arr of containers.values()) arr.sort((a, b) => b.restartCount - a.restartCount || b.status.createdAt - a.status.createdAt);
     return { sandbox, containers };
+  }
+
+  private async sandboxStatus(latest: PodSandbox): Promise<PodObservation['sandbox']> {
+    const cached = this.sandboxCache;
+    if (cached && cached.id === latest.id && cached.state === latest.state) return cached.observed;
+    const st = await this.ctx.cri.runtime.podSandboxStatus(latest.id).catch(() => null);
+    const observed = { id: latest.id, ready: st?.status?.state === 'SANDBOX_READY', ip: st?.status?.network?.ip ?? '', attempt: latest.metadata?.attempt ?? 0 };
+    // Only a status that was read is cached: a failed read is retried next time.
+    this.sandboxCache = st?.status && st.status.state === latest.state ? { id: latest.id, state: latest.state, observed } : undefined;
+    return observed;
+  }
+
+  private async containerStatus(c: Container): Promise<ContainerStatus | undefined> {
+    const cached = this.statusCache.get(c.id);
+    if (cached && cached.state === c.state && c.state !== 'CONTAINER_UNKNOWN') return cached;
+    const st = (await this.ctx.cri.runtime.containerStatus(c.id).catch(() => null))?.status ?? undefined;
+    if (st) this.statusCache.set(c.id, st);
+    else this.statusCache.delete(c.id);
+    return st;
+  }
+
+  /** Drops cached statuses of what the runtime no longer lists. */
+  private pruneStatusCache(latest: PodSandbox | undefined, list: readonly Container[]): void {
+    if (this.sandboxCache && this.sandboxCache.id !== latest?.id) this.sandboxCache = undefined;
+    if (this.statusCache.size <= list.length) return;
+    const live = new Set(list.map((c) => c.id));
+    for (const id of this.statusCache.keys()) if (!live.has(id)) this.statusCache.delete(id);
   }
 
   private async sync(): Promise<void> {
@@ -250,9 +286,11 @@ export class PodWorker {
       obs = await this.observe();
     }
     const sandboxId = obs.sandbox!.id;
+    this.changed = false;
     const initState = await this.syncInitContainers(pod, obs, sandboxId);
     if (initState === 'done') await this.syncAppContainers(pod, obs, sandboxId);
-    obs = await this.observe();
+    // What this sync started shows in the status it posts now, not a relist later.
+    if (this.changed) obs = await this.observe();
     this.trackProbes(pod, obs);
     await this.gcContainers(obs);
     const status = await this.updateStatus(pod, obs);
@@ -336,6 +374,7 @@ export class PodWorker {
           if (!failed) return;
           this.ctx.events.event(pod, 'Normal', 'Killing', `Container ${spec.name} failed ${failed} probe, will be restarted`);
           this.ctx.probes.retain(this.uid, new Set([...this.runningIds(obs)].filter((id) => id !== cur.status.id)));
+          this.changed = true;
           await this.ctx.cri.runtime.stopContainer(cur.status.id, grace);
           this.again = true;
           return;
@@ -458,6 +497,7 @@ export class PodWorker {
       this.requeueAt(this.ctx.clock.now() + 10_000);
       return;
     }
+    this.changed = true;
     events.event(pod, 'Normal', 'Created', `Created container ${spec.name}`);
     try {
       await rt.startContainer(id);

@@ -101,6 +101,23 @@ describe('InterPodAffinity filter', () => {
     }))).toEqual(want);
     expect(pl.filter(s, p, nodes[0]).isSuccess()).toBe(false);
   });
+
+  it('RemovePod of the last matching pod makes a self-matching pod "the first of its group" again; AddPod back restores the domain', () => {
+    const nodes = cluster();
+    const pl = new InterPodAffinity({}, nsLabels);
+    // Affinity to app=db, and the pod is itself app=db.
+    const p = pod('p', { labels: { app: 'db' }, affinity: affinity(term({ app: 'db' })) });
+    const s = new CycleState();
+    pl.preFilter(s, p, nodes);
+    const verdicts = (st: CycleState) => Object.fromEntries(nodes.map((n) => [n.name, pl.filter(st, p, n).isSuccess()]));
+    expect(verdicts(s)).toEqual({ a1: true, a2: true, b1: false, c1: false });
+    const c = s.clone();
+    pl.removePod(c, p, nodes[0].pods[0], nodes[0]);
+    // No db pod anywhere: the first of the group may go wherever the key exists.
+    expect(verdicts(c)).toEqual({ a1: true, a2: true, b1: true, c1: false });
+    pl.addPod(c, p, nodes[0].pods[0], nodes[0]);
+    expect(verdicts(c)).toEqual({ a1: true, a2: true, b1: false, c1: false });
+  });
 });
 
 describe('InterPodAffinity score', () => {
