@@ -201,5 +201,5 @@ try {
 } finally {
   await cron.stop();
 }
-if (warnings.length) say(`\n(${warnings.length} warning(s) logged by components; first: ${warnings[0]})`);
+if (warnings.length) say(`\n(${warnings.length} warning(s) logged by components, such as retries while a volume is still being provisioned; first: ${warnings[0]})`);
 say('\nDone.');

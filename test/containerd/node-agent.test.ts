@@ -68,11 +68,17 @@ describe.skipIf(!!skip)('node agent on a real containerd', { timeout: 120_000 },
     }
   }
   const get = (name: string) => env.client.get('v1', 'Pod', 'default', name) as Promise<Pod>;
-  const podWhere = (name: string, pred: (p: Pod) => boolean, what: string) =>
-    until(`${name}: ${what}`, async () => {
-      const p = await get(name);
-      return pred(p) ? p : undefined;
-    });
+  const podWhere = async (name: string, pred: (p: Pod) => boolean, what: string) => {
+    let last: Pod | undefined;
+    try {
+      return await until(`${name}: ${what}`, async () => {
+        last = await get(name);
+        return pred(last) ? last : undefined;
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message.split('\n')[0]}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
+    }
+  };
   const gone = (name: string) =>
     until(`${name} to be deleted`, async () => {
       const err = await get(name).then(

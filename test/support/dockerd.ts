@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxImage, LocalImageStore } from '@bosun/runtime-process';
@@ -16,7 +16,10 @@ export interface TestDockerd {
   pid(): number;
   /** Runs the docker CLI against this daemon; throws with stderr when it fails. */
   docker(args: string[], input?: Buffer): string;
-  /** Kills the daemon (SIGTERM, SIGKILL after 10 s) and waits until it is gone; keeps the dirs. */
+  /**
+   * Makes the daemon go away as a crash would: SIGKILL to dockerd only, so its containerd
+   * and the containers keep running (as they do when a real dockerd dies). Keeps the dirs.
+   */
   kill(): Promise<void>;
   /** Starts the daemon again on the same dirs and socket; resolves when it answers. */
   restart(): Promise<void>;
@@ -64,7 +67,7 @@ export async function startDockerd(): Promise<TestDockerd> {
     return r.stdout.toString();
   };
 
-  const launch = async (): Promise<void> => {
+  const launch = async (first: boolean): Promise<void> => {
     for (const d of ['data', 'exec', 'cli']) mkdirSync(join(dir, d), { recursive: true });
     const log = openSync(join(dir, 'dockerd.log'), 'a');
     const child = spawn(
@@ -94,33 +97,63 @@ export async function startDockerd(): Promise<TestDockerd> {
       await sleep(200);
     }
     const tail = readFileSync(join(dir, 'dockerd.log'), 'utf8').split('\n').slice(-15).join('\n');
-    await killPid();
-    if (driver === 'overlay2') {
+    await killPid('SIGKILL');
+    if (first && driver === 'overlay2') {
       driver = 'vfs';
       rmSync(join(dir, 'data'), { recursive: true, force: true });
-      return launch();
+      return launch(true);
     }
     throw new Error(`dockerd did not start:\n${tail}`);
   };
 
-  const killPid = async (): Promise<void> => {
+  const killPid = async (first: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     if (!pid || !alive(pid)) return;
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
+    process.kill(pid, first);
+    for (let i = 0; i < 150 && alive(pid); i++) await sleep(100);
     if (alive(pid)) process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
   };
 
+  /** PIDs of the processes this daemon left behind (its containerd, shims and their children), found by our dirs in their command lines. */
+  const leftovers = (): number[] => {
+    const pids: number[] = [];
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(dir)) pids.push(Number(e));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return pids;
+  };
+  const killLeftovers = () => {
+    for (const p of leftovers()) {
+      for (const child of spawnSync('pgrep', ['-P', String(p)]).stdout.toString().split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(child), 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  };
+
   let stopped = false;
-  await launch();
+  await launch(true);
   return {
     socketPath,
     host,
     dir,
     pid: () => pid,
     docker,
-    kill: killPid,
-    restart: launch,
+    kill: () => killPid('SIGKILL'),
+    restart: () => launch(false),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -131,8 +164,10 @@ export async function startDockerd(): Promise<TestDockerd> {
         // the daemon is already gone: its containers died with its containerd
       }
       await killPid();
-      spawnSync('umount', ['-R', '-l', join(dir, 'data')], { stdio: 'ignore' });
-      spawnSync('umount', ['-R', '-l', join(dir, 'exec')], { stdio: 'ignore' });
+      killLeftovers();
+      await sleep(100);
+      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
     },
   };

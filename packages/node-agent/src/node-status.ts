@@ -78,15 +78,18 @@ const ownSpec = (facts: NodeFacts): core.NodeSpec => ({
 /**
  * Creates the Node, or updates the existing one (labels merged, taints and podCIDR set
  * when given), then posts its status. Idempotent; retries conflicts. Create comes first,
- * as the kubelet's `registerWithAPIServer` does: a fresh node (the common case at scale)
- * costs one create instead of a failed get, and AlreadyExists falls back to get + update.
+ * status included, as the kubelet's `registerWithAPIServer` does: a fresh node (the common
+ * case at scale) costs one write instead of a failed get, a create and a status update;
+ * AlreadyExists falls back to get + update + status update.
  */
 export async function registerNode(client: Client, facts: NodeFacts, clock: Clock, signal?: AbortSignal): Promise<Node> {
   let tryCreate = true;
   for (;;) {
     let node: Node;
     try {
-      node = tryCreate ? await createNode(client, facts, signal) : await updateExistingNode(client, facts, signal);
+      // Node status may be set on create (upstream's node strategy keeps it): one write.
+      if (tryCreate) return await createNode(client, facts, clock, signal);
+      node = await updateExistingNode(client, facts, signal);
     } catch (err) {
       if (tryCreate && isAlreadyExists(err)) tryCreate = false;
       else if (!tryCreate && isNotFound(err)) tryCreate = true; // deleted between our create and get
@@ -103,8 +106,9 @@ export async function registerNode(client: Client, facts: NodeFacts, clock: Cloc
   }
 }
 
-function createNode(client: Client, facts: NodeFacts, signal?: AbortSignal): Promise<Node> {
-  return client.create<Node>({ apiVersion: 'v1', kind: 'Node', metadata: { name: facts.nodeName, labels: nodeLabels(facts.nodeName, facts.labels) }, spec: ownSpec(facts) }, { signal });
+function createNode(client: Client, facts: NodeFacts, clock: Clock, signal?: AbortSignal): Promise<Node> {
+  const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: facts.nodeName, labels: nodeLabels(facts.nodeName, facts.labels) }, spec: ownSpec(facts), status: buildNodeStatus(facts, clock.now()) };
+  return client.create<Node>(node, { signal });
 }
 
 async function updateExistingNode(client: Client, facts: NodeFacts, signal?: AbortSignal): Promise<Node> {

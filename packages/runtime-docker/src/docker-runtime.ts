@@ -351,13 +351,17 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
   function toContainerStatus(info: Inspect): ContainerStatus {
     const l = info.Config.Labels ?? {};
     const { labels, annotations } = fromDockerLabels(l);
+    const startedAt = dockerTimeToNs(info.State.StartedAt);
+    const finishedAt = dockerTimeToNs(info.State.FinishedAt);
     return {
       id: info.Id,
       metadata: { name: l[LABELS.containerName] ?? '', attempt: Number(l[LABELS.attempt] ?? 0) },
       state: criState(info.State.Status),
       createdAt: createdNs(l, dockerTimeToNs(info.Created)),
-      startedAt: dockerTimeToNs(info.State.StartedAt),
-      finishedAt: dockerTimeToNs(info.State.FinishedAt),
+      startedAt,
+      // Docker stamps FinishedAt from another clock read than StartedAt: a process that
+      // exits at once can appear to finish before it started.
+      finishedAt: finishedAt > 0 ? Math.max(finishedAt, startedAt) : 0,
       exitCode: info.State.ExitCode ?? 0,
       image: { image: l[LABELS.image] ?? info.Config.Image, annotations: {} },
       imageRef: info.Image,
