@@ -21,7 +21,15 @@
  *   three slowest pods.
  *
  * Run alone with `npx tsx bench/node.bench.ts`, or `pnpm bench node`. BENCH_NODE_ONLY=cri,
- * nodes,pods runs a subset; BENCH_NODE_SCALE scales the node count and pod count.
+ * nodes,pods runs a subset; BENCH_NODE_SCALE scales the node count and pod count;
+ * BENCH_NODE_CRI_CODEC=wire makes the in-process CRI clients encode and decode every
+ * message (the default, `object`, copies through protobufjs objects; see
+ * `createInProcessCriClient`), to tell that cost apart.
+ *
+ * Both scale figures also report the CPU time this process spent in the measured window
+ * (user + system, every part: API server, agents, runtimes, scheduler). On a shared
+ * machine wall time stretches with other processes' load; CPU time much less so, which
+ * makes it the figure to compare runs by.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -64,6 +72,13 @@ const SCALE = Number(process.env.BENCH_NODE_SCALE ?? '1') || 1;
 const ONLY = new Set((process.env.BENCH_NODE_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (key: string) => ONLY.size === 0 || ONLY.has(key);
 const quiet = { warn: () => undefined, error: () => undefined };
+const CODEC = process.env.BENCH_NODE_CRI_CODEC === 'wire' ? 'wire' : 'object';
+const inProcessCri = (runtime: FakeRuntime) => createInProcessCriClient(runtime, { codec: CODEC });
+/** CPU seconds (user + system) of this process since `since`. */
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+};
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -223,13 +238,15 @@ async function nodesReady(count: number): Promise<BenchResult[]> {
     for (let i = 0; i < count; i++) {
       const runtime = createFakeRuntime({ clock: env.clock, podCidr: `10.${(i >> 8) & 255}.${i & 255}.0/24` });
       runtimes.push(runtime);
-      agents.push(createNodeAgent({ client: env.client, cri: createInProcessCriClient(runtime), nodeName: `node-${i}`, clock: env.clock, logger: quiet }));
+      agents.push(createNodeAgent({ client: env.client, cri: inProcessCri(runtime), nodeName: `node-${i}`, clock: env.clock, logger: quiet }));
     }
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     // All starts in flight at once, as 5,000 kubelets booting together would be.
     const starts = agents.map((a) => a.start());
     await until(`${count} nodes Ready`, () => seen.ready.size === count, 300_000);
     const readyAt = performance.now();
+    const cpu = cpuSeconds(cpu0);
     await Promise.all(starts);
     const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
     const total = (readyAt - t0) / 1000;
@@ -238,7 +255,7 @@ async function nodesReady(count: number): Promise<BenchResult[]> {
         name: `${count} fake nodes Ready`,
         value: total,
         unit: 's',
-        note: `target ≤ 10 s; one runtime-fake per node (in-process CRI); from the first start() (building the 5,000 runtimes and agents before it took ${((t0 - b0) / 1000).toFixed(2)} s); ~${Math.round(heapMiB)} MiB heap growth`,
+        note: `target ≤ 10 s; ${cpu.toFixed(2)} CPU s in that window; one runtime-fake per node (in-process CRI, ${CODEC} codec); from the first start() (building the 5,000 runtimes and agents before it took ${((t0 - b0) / 1000).toFixed(2)} s); ~${Math.round(heapMiB)} MiB heap growth`,
       },
     ];
   } finally {
@@ -300,7 +317,7 @@ async function podStartup(nodes: number, rate: number, seconds: number): Promise
     for (let i = 0; i < nodes; i++) {
       const runtime = createFakeRuntime({ clock, podCidr: `10.244.${i}.0/24` });
       runtimes.push(runtime);
-      agents.push(createNodeAgent({ client, cri: createInProcessCriClient(runtime), nodeName: `node-${i}`, clock, logger: counting, podCidr: `10.244.${i}.0/24` }));
+      agents.push(createNodeAgent({ client, cri: inProcessCri(runtime), nodeName: `node-${i}`, clock, logger: counting, podCidr: `10.244.${i}.0/24` }));
     }
     await Promise.all(agents.map((a) => a.start()));
     schedulerRun = scheduler.run();
@@ -310,6 +327,7 @@ async function podStartup(nodes: number, rate: number, seconds: number): Promise
     const createdAt = new Map<string, number>();
     const creations: Promise<unknown>[] = [];
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       const wait = start + (i * 1000) / rate - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -320,6 +338,7 @@ async function podStartup(nodes: number, rate: number, seconds: number): Promise
     await Promise.all(creations);
     const achieved = n / ((performance.now() - start) / 1000);
     await until(`${n} pods Running`, () => runningAt.size === n, 120_000);
+    const cpuMsPerPod = (cpuSeconds(cpu0) * 1000) / n;
     const lat = [...createdAt].map(([name, t]) => runningAt.get(name)! - t).sort((a, b) => a - b);
     if (trace) {
       const slow = [...createdAt].sort((a, b) => runningAt.get(b[0])! - boundAt.get(b[0])! - (runningAt.get(a[0])! - boundAt.get(a[0])!)).slice(0, 3);
@@ -328,7 +347,7 @@ async function podStartup(nodes: number, rate: number, seconds: number): Promise
     const toBound = [...createdAt].map(([name, t]) => boundAt.get(name)! - t).sort((a, b) => a - b);
     const toRunning = [...createdAt].map(([name]) => runningAt.get(name)! - boundAt.get(name)!).sort((a, b) => a - b);
     const split = `create → bound p50 ${percentile(toBound, 50).toFixed(1)} / p99 ${percentile(toBound, 99).toFixed(1)} ms, bound → Running p50 ${percentile(toRunning, 50).toFixed(1)} / p99 ${percentile(toRunning, 99).toFixed(1)} ms`;
-    const note = `${n} pods over ${seconds} s onto ${nodes} nodes (one runtime-fake each, real clock); create call → phase Running seen by a watch`;
+    const note = `${n} pods over ${seconds} s onto ${nodes} nodes (one runtime-fake each, in-process CRI with the ${CODEC} codec, real clock); create call → phase Running seen by a watch; ${cpuMsPerPod.toFixed(2)} CPU ms per pod (whole process, first create to last Running)`;
     return [
       { name: `pod startup p50, fake runtime, ${rate} pods/s`, value: percentile(lat, 50), unit: 'ms', note },
       {

@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, isCriError, type CriClient, type PodSandboxConfig } from '@bosun/cri';
-import { containerdUnavailable, startContainerd, type ContainerdHandle } from '../support/containerd';
+import { containerdSkip, startContainerd, type ContainerdHandle } from '../support/containerd';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from '../support/images';
 
-const skip = containerdUnavailable();
-if (skip) console.warn(`test/containerd/cri-wire.test.ts: skipped — ${skip}`);
+const skip = containerdSkip('test/containerd/cri-wire.test.ts');
 
 /** The IPv4 prefix of a /24 (`10.88.77.0/24` → `10.88.77.`). */
 const prefixOf = (subnet: string) => subnet.replace(/\.0\/24$/, '.');

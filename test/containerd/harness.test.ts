@@ -1,17 +1,17 @@
 // The test harness itself: the offline image archive is a well-formed `docker save` tar
 // (read back by the process runtime's importer), and a stopped containerd leaves nothing
 // behind — no process, no mount, no bridge, no temp dir — even with a pod still running.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCriClient } from '@bosun/cri';
 import { importImageArchive, LocalImageStore } from '@bosun/runtime-process';
-import { cniConflist, containerdConfig, containerdUnavailable, startContainerd } from '../support/containerd';
-import { BUSYBOX_IMAGE, buildOfflineImages, ImageBuildError, PAUSE_IMAGE, runCommand } from '../support/images';
+import { cniConflist, containerdConfig, containerdSkip, reapOrphanedContainerds, startContainerd } from '../support/containerd';
+import { dockerdUnavailable, startDockerd } from '../support/dockerd';
+import { BUSYBOX_IMAGE, buildOfflineImages, ImageBuildError, importIntoDocker, PAUSE_IMAGE, runCommand } from '../support/images';
 
-const skip = containerdUnavailable();
-if (skip) console.warn(`test/containerd/harness.test.ts: containerd part skipped — ${skip}`);
+const skip = containerdSkip('test/containerd/harness.test.ts (containerd part)');
 const noBusybox = !existsSync('/bin/busybox');
 if (noBusybox) console.warn('test/containerd/harness.test.ts: image part skipped — /bin/busybox missing (apt-get install busybox-static)');
 
@@ -111,6 +111,41 @@ describe.skipIf(!!skip)('startContainerd / stop', { timeout: 90_000 }, () => {
       expect(ps.split('\n').filter((l) => l.includes(ctrd.dir) && !l.startsWith('Z'))).toEqual([]);
     } finally {
       if (!stopped) await ctrd.stop();
+    }
+  });
+
+  it('reaps a harness containerd orphaned by a killed test run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-containerd-'));
+    mkdirSync(join(dir, 'cni'));
+    writeFileSync(join(dir, 'config.toml'), containerdConfig(dir));
+    writeFileSync(join(dir, 'cni', '10-bosun.conflist'), cniConflist('bosunctro0', '10.88.81.0/24', join(dir, 'ipam')));
+    // Started through a shell that exits at once: containerd's parent becomes PID 1, as after a killed run.
+    await runCommand('sh', ['-c', `/usr/bin/containerd --config ${dir}/config.toml >${dir}/log 2>&1 & echo $! > ${dir}/pid`]);
+    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    // (A concurrently starting test file may reap it first: either way it must be gone.)
+    await reapOrphanedContainerds();
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+const noDocker = dockerdUnavailable() ?? (noBusybox ? 'no busybox' : undefined);
+if (noDocker) console.warn(`test/containerd/harness.test.ts: Docker load check skipped — ${noDocker}`);
+
+describe.skipIf(!!noDocker)('the same archive in Docker', { timeout: 120_000 }, () => {
+  it('loads with `docker load` and runs busybox', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bosun-images-docker-'));
+    const dockerd = await startDockerd();
+    try {
+      const built = await buildOfflineImages({ outDir: out });
+      await importIntoDocker(dockerd.host, built.archive);
+      const tags = dockerd.docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).split('\n');
+      expect(tags).toEqual(expect.arrayContaining(['busybox:latest', 'bosun.local/pause:1']));
+      expect(dockerd.docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo hi from $(busybox | head -1 | cut -d" " -f1)'])).toBe('hi from BusyBox\n');
+    } finally {
+      await dockerd.stop();
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });

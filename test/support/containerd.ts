@@ -28,6 +28,22 @@ export function containerdUnavailable(): string | undefined {
   return undefined;
 }
 
+/**
+ * The skip rule of a containerd test file: undefined when containerd tests can run here;
+ * otherwise the reason, printed once. Where they must run (`CI=true` or
+ * `BOSUN_REQUIRE_REAL_RUNTIMES=1`) an unavailable containerd throws instead, so CI fails
+ * rather than silently skipping.
+ */
+export function containerdSkip(file: string): string | undefined {
+  const reason = containerdUnavailable();
+  if (!reason) return undefined;
+  if (process.env.CI === 'true' || process.env.BOSUN_REQUIRE_REAL_RUNTIMES === '1') {
+    throw new Error(`${file}: containerd tests must run here (CI / BOSUN_REQUIRE_REAL_RUNTIMES) but cannot: ${reason}`);
+  }
+  console.warn(`${file}: skipped — ${reason}`);
+  return reason;
+}
+
 /** Options of {@link startContainerd}. */
 export interface StartContainerdOptions {
   /** Linux bridge the CNI bridge plugin creates (≤ 15 chars). Default `bosunctr0`. */
@@ -186,7 +202,8 @@ async function waitForCri(cri: CriClient, child: ChildProcess, log: () => string
 }
 
 /**
- * Writes a config under a fresh temp dir, starts `containerd --config …` in the
+ * Reaps harness containerds orphaned by killed test runs ({@link reapOrphanedContainerds}),
+ * writes a config under a fresh temp dir, starts `containerd --config …` in the
  * background, waits until its CRI socket answers Version through Bosun's CRI client,
  * builds and imports the offline busybox and pause images into namespace `k8s.io`, and
  * returns the endpoint with a `stop()` that cleans everything up. Rejects (after cleaning
@@ -196,6 +213,7 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   const bridge = opts.bridge ?? 'bosunctr0';
   const subnet = opts.subnet ?? '10.88.77.0/24';
   if (bridge.length > 15) throw new Error(`bridge name ${JSON.stringify(bridge)} is longer than 15 characters`);
+  await reapOrphanedContainerds();
   const dir = mkdtempSync(join(tmpdir(), 'bosun-containerd-'));
   mkdirSync(join(dir, 'cni'));
   writeFileSync(join(dir, 'config.toml'), containerdConfig(dir));
@@ -219,20 +237,7 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
       if (alive(pid)) child.kill('SIGKILL');
       for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
     }
-    // Shims outlive containerd by design; they (and their containers) carry our dir in their args.
-    for (const shim of pidsMentioning(dir)) {
-      try {
-        process.kill(shim, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    const ids = containerIdsOf(dir);
-    await killContainersOf(dir);
-    removeCgroups(ids);
-    for (const m of mountsUnder(dir)) await runCommand('umount', ['-l', m]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    await runCommand('ip', ['link', 'del', bridge]).catch(() => undefined);
+    await cleanUp(dir, bridge);
   };
 
   if (pid === undefined) {
@@ -253,6 +258,56 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   }
   cri.close();
   return { endpoint, address, pid, dir, subnet, bridge, log, stop };
+}
+
+/**
+ * Everything a (stopped) harness containerd leaves: shims (which outlive containerd by
+ * design and carry `dir` in their args), the containers' processes, their cgroups,
+ * mounts under `dir`, `dir` itself, and the bridge.
+ */
+async function cleanUp(dir: string, bridge: string): Promise<void> {
+  for (const shim of pidsMentioning(dir)) {
+    try {
+      process.kill(shim, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const ids = containerIdsOf(dir);
+  await killContainersOf(dir);
+  removeCgroups(ids);
+  for (const m of mountsUnder(dir)) await runCommand('umount', ['-l', m]).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+  await runCommand('ip', ['link', 'del', bridge]).catch(() => undefined);
+}
+
+/**
+ * Stops harness containerds orphaned by a test run that was killed before its `afterAll`
+ * (their parent is gone: PPid 1, config under `<tmpdir>/bosun-containerd-*`) and cleans
+ * up after them. Instances of test files still running have a live parent and are left alone.
+ */
+export async function reapOrphanedContainerds(): Promise<number> {
+  const configRe = new RegExp(`^${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/bosun-containerd-[A-Za-z0-9]+/config\\.toml$`);
+  let reaped = 0;
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0] !== '/usr/bin/containerd' || argv[1] !== '--config' || !configRe.test(argv[2] ?? '')) continue;
+      if (!/^PPid:\s+1$/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'))) continue;
+      const pid = Number(entry);
+      const dir = argv[2]!.slice(0, -'/config.toml'.length);
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && running(pid); i++) await sleep(100);
+      const conflist = readFileSync(join(dir, 'cni', '10-bosun.conflist'), 'utf8');
+      const bridge = (JSON.parse(conflist) as { plugins: Array<{ bridge?: string }> }).plugins[0]?.bridge ?? '';
+      await cleanUp(dir, bridge || 'bosun-none');
+      reaped++;
+    } catch {
+      // gone meanwhile, or not ours after all
+    }
+  }
+  return reaped;
 }
 
 /** Ids of every sandbox and container containerd knows under `dir` (CRI metadata and task state). */

@@ -17,8 +17,9 @@ export interface TestDockerd {
   /** Runs the docker CLI against this daemon; throws with stderr when it fails. */
   docker(args: string[], input?: Buffer): string;
   /**
-   * Makes the daemon go away as a crash would: SIGKILL to dockerd only, so its containerd
-   * and the containers keep running (as they do when a real dockerd dies). Keeps the dirs.
+   * Makes the daemon go away: SIGTERM to dockerd, which runs with `--live-restore`, so
+   * containers keep running and are picked up again by {@link TestDockerd.restart} (as on
+   * a host where dockerd is restarted). Keeps the dirs.
    */
   kill(): Promise<void>;
   /** Starts the daemon again on the same dirs and socket; resolves when it answers. */
@@ -83,6 +84,7 @@ export async function startDockerd(): Promise<TestDockerd> {
         '--ip-masq=false',
         '--bridge=none',
         `--storage-driver=${driver}`,
+        '--live-restore',
         '--log-level=warn',
       ],
       { detached: true, stdio: ['ignore', log, log] },
@@ -152,7 +154,7 @@ export async function startDockerd(): Promise<TestDockerd> {
     dir,
     pid: () => pid,
     docker,
-    kill: () => killPid('SIGKILL'),
+    kill: () => killPid('SIGTERM'),
     restart: () => launch(false),
     async stop() {
       if (stopped) return;

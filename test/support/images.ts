@@ -4,7 +4,7 @@
 // `ctr images import` and `docker load` accept. The same archive also carries the pod
 // sandbox image `bosun.local/pause:1`: the busybox layer with `sleep infinity` as its
 // entrypoint. Used by test/support/containerd.ts and scripts/build-images.sh; run it
-// directly for the CLI: `npx tsx test/support/images.ts --out <dir> [--containerd <sock>]`.
+// directly for the CLI (scripts/build-images.sh wraps it): `--out <dir> [--containerd <sock>] [--docker <host>]`.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,22 +151,44 @@ export async function importIntoContainerd(address: string, archive: string): Pr
   }
 }
 
-function parseArgs(argv: readonly string[]): { outDir: string; containerd?: string; busybox?: string } {
-  const out: { outDir?: string; containerd?: string; busybox?: string } = {};
+/**
+ * Loads an archive from {@link buildOfflineImages} into a Docker daemon (`docker -H <host>
+ * load -i`); `host` is `unix:///path/docker.sock` or `tcp://…`.
+ */
+export async function importIntoDocker(host: string, archive: string): Promise<void> {
+  try {
+    await runCommand('docker', ['-H', host.startsWith('/') ? `unix://${host}` : host, 'load', '-i', archive], 300_000);
+  } catch (err) {
+    throw new ImageBuildError('ImportFailed', `cannot load ${archive} into Docker at ${host}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+const USAGE = 'usage: build-images --out <dir> [--containerd <socket>] [--docker <host>] [--busybox <path>]';
+
+interface CliArgs {
+  outDir: string;
+  containerd?: string;
+  docker?: string;
+  busybox?: string;
+}
+
+function parseArgs(argv: readonly string[]): CliArgs {
+  const out: Partial<CliArgs> = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--help' || flag === '-h') {
-      console.log('usage: images.ts --out <dir> [--containerd <socket>] [--busybox <path>]');
+      console.log(USAGE);
       process.exit(0);
     }
-    if (!value || !['--out', '--containerd', '--busybox'].includes(flag ?? '')) throw new Error(`unknown or incomplete option ${JSON.stringify(flag)} (usage: --out <dir> [--containerd <socket>] [--busybox <path>])`);
+    if (!value || !['--out', '--containerd', '--docker', '--busybox'].includes(flag ?? '')) throw new Error(`unknown or incomplete option ${JSON.stringify(flag)} (${USAGE})`);
     if (flag === '--out') out.outDir = value;
     if (flag === '--containerd') out.containerd = value;
+    if (flag === '--docker') out.docker = value;
     if (flag === '--busybox') out.busybox = value;
     i++;
   }
-  if (!out.outDir) throw new Error('--out <dir> is required');
+  if (!out.outDir) throw new Error(`--out <dir> is required (${USAGE})`);
   return { ...out, outDir: out.outDir };
 }
 
@@ -177,6 +199,10 @@ async function main(): Promise<void> {
   if (args.containerd) {
     await importIntoContainerd(args.containerd, built.archive);
     console.log(`imported into containerd at ${args.containerd} (namespace ${CRI_NAMESPACE})`);
+  }
+  if (args.docker) {
+    await importIntoDocker(args.docker, built.archive);
+    console.log(`loaded into Docker at ${args.docker}`);
   }
 }
 

@@ -219,6 +219,8 @@ describe('requests the adapter refuses', () => {
     ['ADD with a 16-character ifname', { ifname: 'abcdefghijklmnop' }, 'add', 'InvalidEnvironment'],
     ['ADD with an ifname holding a slash', { ifname: 'eth/0' }, 'add', 'InvalidEnvironment'],
     ['ADD without a netns', { netns: '' }, 'add', 'InvalidEnvironment'],
+    ['ADD with a NUL in the netns path', { netns: '/var/run/netns/a\u0000b' }, 'add', 'InvalidEnvironment'],
+    ['DEL with a newline in a CNI_ARGS value', { args: { K8S_POD_NAME: 'a\nb' } }, 'del', 'InvalidEnvironment'],
     ['CHECK without a netns', { netns: '' }, 'check', 'InvalidEnvironment'],
     ['DEL without an ifname', { ifname: '' }, 'del', 'InvalidEnvironment'],
     ['ADD naming another network', { networkName: 'othernet' }, 'add', 'InvalidNetworkConfig'],

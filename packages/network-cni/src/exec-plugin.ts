@@ -64,6 +64,8 @@ export interface CniExecPlugin extends CniPlugin {
 }
 
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Control characters (NUL above all) cannot travel in an environment variable. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function semverLess(a: string, b: string): boolean {
   const pa = a.split('.').map(Number);
@@ -76,7 +78,7 @@ function semverLess(a: string, b: string): boolean {
 function ifnameProblem(ifname: string): string | undefined {
   if (ifname === '') return 'CNI_IFNAME is required';
   if (ifname.length > 15) return `CNI_IFNAME ${JSON.stringify(ifname)} is longer than 15 characters`;
-  if (ifname === '.' || ifname === '..' || /[/:\s]/.test(ifname)) return `CNI_IFNAME ${JSON.stringify(ifname)} is not a valid interface name`;
+  if (ifname === '.' || ifname === '..' || /[/:\s]/.test(ifname) || CONTROL.test(ifname)) return `CNI_IFNAME ${JSON.stringify(ifname)} is not a valid interface name`;
   return undefined;
 }
 
@@ -195,6 +197,8 @@ export function createCniExecPlugin(opts: CniExecPluginOptions): CniExecPlugin {
     if (!CONTAINER_ID.test(c.containerId)) throw new CniError('InvalidEnvironment', `${op}: CNI_CONTAINERID ${JSON.stringify(c.containerId)} must start with a letter or digit and hold only letters, digits, _ . -`);
     const bad = ifnameProblem(c.ifname);
     if (bad) throw new CniError('InvalidEnvironment', `${op}: ${bad}`);
+    if (CONTROL.test(c.netns) || Object.entries(c.args).some(([k, v]) => CONTROL.test(k) || CONTROL.test(v)))
+      throw new CniError('InvalidEnvironment', `${op}: CNI_NETNS and CNI_ARGS must not hold control characters`);
     if (needsNetns && !c.netns) throw new CniError('InvalidEnvironment', `${op}: CNI_NETNS is required`);
     if (c.networkName && c.networkName !== list.name) throw new CniError('InvalidNetworkConfig', `${op}: this adapter serves network ${JSON.stringify(list.name)}, not ${JSON.stringify(c.networkName)}`);
     if (c.networkConfigJson) throw new CniError('UnsupportedField', `${op}: networkConfigJson is not accepted; the adapter runs the configuration list it was created with (${list.name})`);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, cniCodeFromNumber } from '@bosun/cni';
@@ -113,7 +113,13 @@ function failure(inv: PluginInvocation, exit: string, stdout: string, stderr: st
  */
 export function invokePlugin(inv: PluginInvocation): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(inv.path, [], { env: pluginEnv(inv), stdio: ['pipe', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(inv.path, [], { env: pluginEnv(inv), stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      // spawn throws (rather than emitting 'error') for arguments it cannot pass, e.g. a NUL in the environment.
+      return reject(new CniError('IoFailure', `${inv.type} ${inv.command}: cannot run ${inv.path}: ${(e as Error).message}`, { operation: inv.command, cause: e }));
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

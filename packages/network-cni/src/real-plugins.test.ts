@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInProcessCniClient, isCniError, type CniClient, type CniResult, type CniRuntimeConfigInput } from '@bosun/cni';
+import { createInProcessCniClient, isCniError, validateCniResult, type CniClient, type CniResult, type CniRuntimeConfigInput } from '@bosun/cni';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCniExecPlugin } from './exec-plugin';
 import { addNetns, DEBIAN_CNI_BIN, delHostLink, delNetns, hostLink, ip, linksIn, mustRunButCannot, realPluginsUnavailable, reservedIps } from './real-host.test-util';
@@ -215,6 +215,21 @@ describe.skipIf(unavailable !== undefined)('network-cni with the real bridge, ho
     expect(hostLink(BRIDGE)).toBe(true);
     expect(ip('-n', nsA, '-o', 'addr', 'show', 'dev', 'eth0')).toContain(r.ips[0]!.address);
     await net.del(cfgA(), r);
+  });
+
+  it('serves a 0.4.0 list: results come back as CNI 1.0, CHECK and DEL get the 0.4.0 prevResult', async () => {
+    const old = createInProcessCniClient(
+      createCniExecPlugin({ conflist: { ...conflist(dataDir, { name: `${NETWORK}-o` }), cniVersion: '0.4.0' }, binDirs: [DEBIAN_CNI_BIN], cacheDir: join(dir, 'cache') }),
+    );
+    const cfg = { containerId: `o-${id}`, ifname: 'eth0', netns: pathC };
+    const r = await old.add(cfg);
+    expect(r.cniVersion).toBe('1.0.0');
+    expect(validateCniResult(r)).toEqual([]);
+    expect(reservedIps(dataDir, `${NETWORK}-o`)).toEqual([addr(r)]);
+    await expect(old.check(cfg, r)).resolves.toBeUndefined();
+    await old.del(cfg, r);
+    expect(reservedIps(dataDir, `${NETWORK}-o`)).toEqual([]);
+    expect(linksIn(nsC)).toEqual(['lo']);
   });
 
   it('passes portMappings to portmap, which installs a DNAT rule to the sandbox and removes it on DEL', async () => {

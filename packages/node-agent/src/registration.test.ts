@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Lease, Node } from '@bosun/api';
+import type { Node } from '@bosun/api';
 import { createTestEnv, type TestEnv } from '@bosun/apiserver';
 import { createInProcessCriClient } from '@bosun/cri';
 import { createFakeRuntime } from '@bosun/runtime-fake';
@@ -18,7 +18,7 @@ const facts = (extra: Partial<NodeFacts> = {}): NodeFacts => ({
   ...extra,
 });
 
-const lease = (env: TestEnv) => env.client.get<Lease>('coordination.k8s.io/v1', 'Lease', NODE_LEASE_NAMESPACE, 'node-1');
+const lease = (env: TestEnv) => env.client.get('coordination.k8s.io/v1', 'Lease', NODE_LEASE_NAMESPACE, 'node-1');
 
 /** Counts the writes (create/update/updateStatus) and reads (get) the client makes. */
 function counting<C extends object>(client: C): { client: C; calls: string[] } {

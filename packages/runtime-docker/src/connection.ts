@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { RealClock, type Clock, type TimerHandle } from '@bosun/api';
 import { CriError } from '@bosun/cri';
 import { dockerMessage, isConnectionError } from './errors';
 
@@ -19,6 +20,10 @@ export interface ReconnectBackoff {
   initialMs?: number;
   /** Cap in ms. Default 10 000. */
   maxMs?: number;
+  /** Largest extra fraction added to each delay at random. Default 0.1. */
+  jitter?: number;
+  /** The clock the delays run on. Default `RealClock` (`FakeClock` in tests). */
+  clock?: Clock;
 }
 
 /** The dockerode options for an endpoint, and a human-readable address for messages. */
@@ -52,10 +57,14 @@ export class DockerConnection {
   private state: ConnectionState = { up: true, reason: '' };
   private reconnecting = false;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private readonly listeners: Array<() => void> = [];
   private readonly initialMs: number;
   private readonly maxMs: number;
+  private readonly jitter: number;
+  private readonly clock: Clock;
+  /** Pings made by the reconnect loop since the daemon last went down. */
+  reconnectAttempts = 0;
 
   constructor(endpoint: DockerEndpointOptions, backoff: ReconnectBackoff = {}) {
     const { options, address } = dockerodeOptions(endpoint);
@@ -63,6 +72,8 @@ export class DockerConnection {
     this.address = address;
     this.initialMs = backoff.initialMs ?? 250;
     this.maxMs = backoff.maxMs ?? 10_000;
+    this.jitter = backoff.jitter ?? 0.1;
+    this.clock = backoff.clock ?? new RealClock();
   }
 
   /** The current health. */
@@ -114,9 +125,11 @@ export class DockerConnection {
     this.state = { up: false, reason: dockerMessage(err) };
     if (this.reconnecting || this.closed) return;
     this.reconnecting = true;
+    this.reconnectAttempts = 0;
     const attempt = (delay: number) => {
-      this.timer = setTimeout(async () => {
+      this.timer = this.clock.setTimeout(async () => {
         if (this.closed) return;
+        this.reconnectAttempts++;
         try {
           await this.docker.ping();
           this.reconnecting = false;
@@ -125,8 +138,7 @@ export class DockerConnection {
           this.state = { up: false, reason: dockerMessage(e) };
           attempt(Math.min(delay * 2, this.maxMs));
         }
-      }, delay * (1 + Math.random() * 0.1));
-      this.timer.unref();
+      }, delay * (1 + Math.random() * this.jitter));
     };
     attempt(this.initialMs);
   }
@@ -134,6 +146,6 @@ export class DockerConnection {
   /** Stops reconnecting. Idempotent. */
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
   }
 }

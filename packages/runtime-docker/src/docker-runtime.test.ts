@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessCniClient } from '@bosun/cni';
+import { spawnSync } from 'node:child_process';
+import { CniError, createInProcessCniClient, parseCniResultJson, toCniResultJson, type CniClient, type CniResult, type CniRuntimeConfigInput } from '@bosun/cni';
 import { createInProcessCriClient, isCriError, type ContainerConfig, type CriClient, type CriInput, type PodSandboxConfig } from '@bosun/cri';
 import { createHostLocalNetwork } from '@bosun/network-hostlocal';
 import { dockerdUnavailable, importBusybox, startDockerd, type TestDockerd } from '../../../test/support/dockerd';
@@ -26,6 +27,38 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * A network plugin for the test that runs Debian's real CNI `bridge` plugin (with
+ * `host-local` IPAM) by the CNI exec protocol. Only ADD, DEL and STATUS: the full adapter is
+ * @bosun/network-cni's job.
+ */
+function realBridgeNetwork(bridge: string, subnet: string, dataDir: string): CniClient & { calls: string[] } {
+  const calls: string[] = [];
+  const conf = { cniVersion: '1.0.0', name: `net-${bridge}`, type: 'bridge', bridge, isGateway: true, ipam: { type: 'host-local', subnet, dataDir } };
+  const exec = (command: 'ADD' | 'DEL', c: CniRuntimeConfigInput, prev?: CniResult | null) => {
+    calls.push(`${command} ${c.netns}`);
+    const r = spawnSync('/usr/lib/cni/bridge', [], {
+      input: JSON.stringify({ ...conf, ...(prev ? { prevResult: toCniResultJson(prev) } : {}) }),
+      env: { PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: c.containerId, CNI_NETNS: c.netns ?? '', CNI_IFNAME: c.ifname, CNI_PATH: '/usr/lib/cni' },
+    });
+    if (r.status !== 0) throw new CniError('Internal', `bridge ${command}: ${r.stdout.toString()}${r.stderr.toString()}`);
+    return r.stdout.toString();
+  };
+  const unsupported = async (): Promise<never> => {
+    throw new CniError('Unimplemented', 'not part of the test plugin');
+  };
+  return {
+    calls,
+    add: async (c) => parseCniResultJson(JSON.parse(exec('ADD', c))),
+    del: async (c, prev) => void exec('DEL', c, prev),
+    status: async () => undefined,
+    check: unsupported,
+    version: unsupported,
+    gc: unsupported,
+    close: () => undefined,
+  };
 }
 
 suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
@@ -93,15 +126,15 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
   it('writes stdout and stderr to the pod log directory in the CRI log format', async () => {
     const sc = sandbox();
     const sid = await cri.runtime.runPodSandbox(sc);
-    const id = await startIn(sid, sc, container('talker', ['sh', '-c', 'echo one; echo two >&2; echo three']));
+    const id = await startIn(sid, sc, container('talker', ['sh', '-c', 'echo one; echo two >&2; echo three; printf tail']));
     await exited(id);
-    const text = await until('three log lines', () => {
+    const text = await until('four log lines', () => {
       const t = logOf(sc, 'talker');
-      return t.split('\n').filter(Boolean).length === 3 && t;
+      return t.split('\n').filter(Boolean).length === 4 && t;
     });
     const lines = text.trim().split('\n');
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) F /);
-    expect(lines.map((l) => l.split(' ').slice(1).join(' ')).sort()).toEqual(['stderr F two', 'stdout F one', 'stdout F three']);
+    expect(lines.map((l) => l.split(' ').slice(1).join(' ')).sort()).toEqual(['stderr F two', 'stdout F one', 'stdout F tail', 'stdout F three']);
     expect((await cri.runtime.containerStatus(id)).status!.logPath).toBe(join(sc.logDirectory!, 'talker', '0.log'));
   });
 
@@ -208,6 +241,8 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
   it('goes not ready while dockerd is down and reconnects when it comes back', async () => {
     const sc = sandbox();
     const sid = await cri.runtime.runPodSandbox(sc);
+    await startIn(sid, sc, container('ticker', ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done']));
+    await until('some ticks', () => logOf(sc, 'ticker').split('\n').length > 3);
     await dockerd.kill();
     const down = (await cri.runtime.status()).status!.conditions;
     expect(down.map((c) => [c.type, c.status])).toEqual([['RuntimeReady', false], ['NetworkReady', false]]);
@@ -215,8 +250,50 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
     await dockerd.restart();
     await until('RuntimeReady', async () => (await cri.runtime.status()).status!.conditions.every((c) => c.status));
     const after = await until('the sandbox listed again', async () => (await cri.runtime.listPodSandbox({ id: sid }))[0]);
-    expect(after.metadata?.name).toBe(sc.metadata!.name);
+    expect([after.metadata?.name, after.state]).toEqual([sc.metadata!.name, 'SANDBOX_READY']); // live-restore kept it running
+    const before = logOf(sc, 'ticker').trim().split('\n').length;
+    const lines = await until('ticks logged after the reconnect', () => {
+      const ls = logOf(sc, 'ticker').trim().split('\n');
+      return ls.length > before + 5 && ls;
+    });
+    const numbers = lines.map((l) => Number(/tick (\d+)$/.exec(l)?.[1]));
+    expect(numbers).toEqual(numbers.map((_n, i) => i));
   }, 60_000);
+
+  it('attaches sandboxes through a real CNI bridge plugin: pods reach each other by pod IP', async () => {
+    const bridge = 'bosundk0';
+    const network = realBridgeNetwork(bridge, '10.215.9.0/24', join(dir, 'cni-ipam'));
+    const rt = make({ network });
+    const c = createInProcessCriClient(rt);
+    try {
+      const a = sandbox();
+      const aid = await c.runtime.runPodSandbox(a);
+      const b = sandbox();
+      const bid = await c.runtime.runPodSandbox(b);
+      const ipA = (await c.runtime.podSandboxStatus(aid)).status!.network!.ip;
+      expect(ipA).toMatch(/^10\.215\.9\.\d+$/);
+      const pid = (await c.runtime.podSandboxStatus(aid, true)).info.pid;
+      expect(network.calls).toContain(`ADD /proc/${pid}/ns/net`);
+      for (const [sid, sc, name] of [[aid, a, 'server'], [bid, b, 'client']] as const) {
+        const id = await c.runtime.createContainer(sid, container(name, name === 'server' ? ['sh', '-c', 'mkdir -p /w && echo pod-a > /w/i && exec httpd -f -p 8080 -h /w'] : ['sleep', '3600']), sc);
+        await c.runtime.startContainer(id);
+      }
+      const client = (await c.runtime.listContainers({ podSandboxId: bid }))[0]!.id;
+      const got = await until('pod A to answer on its pod IP', async () => {
+        const r = await c.runtime.execSync(client, ['wget', '-qO-', `http://${ipA}:8080/i`], 5);
+        return r.exitCode === 0 && r.stdout.toString();
+      });
+      expect(got).toBe('pod-a\n');
+      await c.runtime.stopPodSandbox(aid);
+      expect(network.calls.filter((x) => x.startsWith('DEL')).length).toBe(1);
+      expect(existsSync(join(dir, 'cni-ipam', `net-${bridge}`, ipA))).toBe(false); // host-local released the IP
+      await c.runtime.removePodSandbox(aid);
+      await c.runtime.removePodSandbox(bid);
+    } finally {
+      await rt.close();
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    }
+  });
 
   it('refuses an IPAM-only network plugin clearly and leaves no sandbox behind', async () => {
     const network = createInProcessCniClient(createHostLocalNetwork({ podCIDR: '10.214.7.0/24', dataDir: join(dir, 'ipam') }));

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { RealClock, type Clock } from '@bosun/api';
 import type { CniClient, CniResult, CniRuntimeConfigInput } from '@bosun/cni';
 import {
   CriError,
@@ -76,8 +77,13 @@ export interface DockerRuntimeOptions extends DockerEndpointOptions {
   offlineImages?: Record<string, string>;
   /** PidsLimit of every container unless its resources set `unified["pids.max"]`. Default none. */
   podPidsLimit?: number;
-  /** Reconnect backoff after the daemon went away. */
+  /** Reconnect backoff after the daemon went away (its clock defaults to `clock`). */
   reconnect?: ReconnectBackoff;
+  /**
+   * Drives the ExecSync timeout, the reconnect backoff and creation times. Default
+   * `RealClock`. (StopContainer's grace period is Docker's own `docker stop -t` timer.)
+   */
+  clock?: Clock;
   /** `runtimeName` in Version. Default `docker`. */
   runtimeName?: string;
   /** Receives background failures (log followers, cleanup). Default: ignored. */
@@ -123,7 +129,8 @@ const CHECKPOINT_SUFFIX = '.sandbox.json';
  * writing the CRI log format to `<sandbox logDirectory>/<container logPath>`.
  */
 export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRuntime {
-  const conn = new DockerConnection(opts, opts.reconnect);
+  const clock = opts.clock ?? new RealClock();
+  const conn = new DockerConnection(opts, { clock, ...opts.reconnect });
   const sandboxImage = opts.sandboxImage ?? 'busybox:latest';
   const sandboxCommand = opts.sandboxCommand ?? ['sleep', '2147483647'];
   const followers = new Map<string, Follower>();
@@ -377,7 +384,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
   async function statsOf(c: { Id: string; Labels: Record<string, string> }): Promise<ContainerStats> {
     const s = await call((d) => d.getContainer(c.Id).stats({ stream: false, 'one-shot': true }), `stats of container ${c.Id}`);
-    const ts = Date.parse(s.read) * NS_PER_MS || Date.now() * NS_PER_MS;
+    const ts = Date.parse(s.read) * NS_PER_MS || clock.now() * NS_PER_MS;
     const mem = s.memory_stats ?? {};
     const ms = (mem.stats ?? {}) as Record<string, number>;
     const usage = mem.usage ?? 0;
@@ -514,7 +521,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         [LABELS.podNamespace]: m.namespace,
         [LABELS.podUid]: m.uid,
         [LABELS.attempt]: String(m.attempt),
-        [LABELS.createdAt]: String(Date.now()),
+        [LABELS.createdAt]: String(clock.now()),
         [LABELS.logDirectory]: config.logDirectory,
         [LABELS.runtimeHandler]: req.runtimeHandler,
         [LABELS.network]: hostNetwork ? 'NODE' : 'POD',
@@ -635,7 +642,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         [LABELS.containerName]: c.metadata.name,
         [LABELS.attempt]: String(c.metadata.attempt),
         [LABELS.sandboxId]: sb.Id,
-        [LABELS.createdAt]: String(Date.now()),
+        [LABELS.createdAt]: String(clock.now()),
         [LABELS.image]: c.image.image,
         [LABELS.logPath]: logPath,
       };
@@ -732,9 +739,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         stream.on('error', () => resolve());
       });
       if (req.timeout > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), req.timeout * 1000)))]);
-        clearTimeout(timer);
+        const ac = new AbortController();
+        const timedOut = await Promise.race([finished.then(() => false), clock.sleep(req.timeout * 1000, ac.signal).then(() => true, () => false)]);
+        ac.abort();
         if (timedOut) {
           (stream as { destroy?: () => void }).destroy?.();
           throw new CriError('DeadlineExceeded', `exec in container ${info.Id}: command ${JSON.stringify(req.cmd)} timed out after ${req.timeout}s`);
@@ -751,7 +758,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         }
         await new Promise((r) => setTimeout(r, 20));
       }
-      return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode: exitCode ?? 0 };
+      if (exitCode === null) throw new CriError('Internal', `exec in container ${info.Id}: the output ended but Docker still reports the command running`);
+      return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode };
     },
 
     async containerStats(req: ContainerIdRequest) {
@@ -820,7 +828,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
       const [info, df] = await Promise.all([call((d) => d.info(), 'docker info'), call((d) => d.df(), 'docker system df')]);
       const used = (df as { LayersSize?: number }).LayersSize ?? 0;
       return {
-        imageFilesystems: [{ timestamp: Date.now() * NS_PER_MS, fsId: { mountpoint: join(String((info as { DockerRootDir?: string }).DockerRootDir ?? ''), 'image') }, usedBytes: { value: used }, inodesUsed: { value: 0 } }],
+        imageFilesystems: [{ timestamp: clock.now() * NS_PER_MS, fsId: { mountpoint: join(String((info as { DockerRootDir?: string }).DockerRootDir ?? ''), 'image') }, usedBytes: { value: used }, inodesUsed: { value: 0 } }],
       };
     },
 

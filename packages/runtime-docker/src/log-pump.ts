@@ -45,14 +45,14 @@ export class FrameDemuxer {
  * partial line (Docker cuts lines at 16 KiB) and is tagged `P`. Returns the padded
  * timestamp too, for resuming.
  */
-export function criLineFromDockerMessage(stream: LogStream, message: string): { ts: string; line: string } | undefined {
+export function criLineFromDockerMessage(stream: LogStream, message: string): { ts: string; line: string; content: string; partial: boolean } | undefined {
   const sp = message.indexOf(' ');
   if (sp <= 0) return undefined;
   const ts = padTimestamp(message.slice(0, sp));
   let content = message.slice(sp + 1);
   const complete = content.endsWith('\n');
   if (complete) content = content.slice(0, -1);
-  return { ts, line: `${ts} ${stream} ${complete ? 'F' : 'P'} ${content}\n` };
+  return { ts, line: `${ts} ${stream} ${complete ? 'F' : 'P'} ${content}\n`, content, partial: !complete };
 }
 
 /** Splits a logs payload into its messages, each keeping its newline (the last may lack one). */
@@ -91,12 +91,15 @@ export function dockerSince(ts: string): string {
 /**
  * Appends a container's `docker logs --follow --timestamps` to its CRI log file. Lines at
  * or before `after` (the last timestamp already in the file) are skipped, so a follower
- * resumed after a daemon or runtime restart does not write lines twice. `done` resolves
- * when the stream ends (the container exited, or the daemon went away).
+ * resumed after a daemon or runtime restart does not write lines twice. A message without
+ * a final newline is held back until the next message of its stream (then it is written
+ * as a `P` piece of a longer line) or until the file is closed (then it is the last line,
+ * written `F`, as containerd does).
  */
 export class CriLogFile {
   private fd: number | undefined;
   private last: string;
+  private readonly held: Partial<Record<LogStream, { ts: string; content: string }>> = {};
 
   constructor(
     readonly path: string,
@@ -111,28 +114,48 @@ export class CriLogFile {
     this.fd = openSync(this.path, 'a', 0o640);
   }
 
-  /** Writes one Docker log message of `stream`. */
-  write(stream: LogStream, message: string): void {
-    const l = criLineFromDockerMessage(stream, message);
-    if (!l || l.ts <= this.last || this.fd === undefined) return;
-    // Docker stamps each line in nanoseconds, so a line not newer than the last one
-    // written is a replay from `since` (which is inclusive), not a new line.
-    this.last = l.ts;
+  private append(text: string): void {
+    if (this.fd === undefined) return;
     try {
-      writeSync(this.fd, l.line);
+      writeSync(this.fd, text);
     } catch {
       // a full disk must not stop the container; logs are best effort
     }
   }
 
+  private releaseHeld(stream: LogStream, tag: 'P' | 'F'): void {
+    const h = this.held[stream];
+    if (!h) return;
+    delete this.held[stream];
+    this.append(`${h.ts} ${stream} ${tag} ${h.content}\n`);
+  }
+
+  /** Writes one Docker log message of `stream`. */
+  write(stream: LogStream, message: string): void {
+    const l = criLineFromDockerMessage(stream, message);
+    // Docker stamps each line in nanoseconds, so a line not newer than the last one
+    // written is a replay from `since` (which is inclusive), not a new line.
+    if (!l || l.ts <= this.last || this.fd === undefined) return;
+    this.last = l.ts;
+    this.releaseHeld(stream, 'P');
+    if (l.partial) this.held[stream] = { ts: l.ts, content: l.content };
+    else this.append(l.line);
+  }
+
   /** Closes and opens the path again (rotation moved the old file away). */
   reopen(): void {
-    this.close();
+    this.closeFd();
     this.open();
   }
 
-  /** Closes the file. Idempotent. */
+  /** Writes what is held back and closes the file. Idempotent. */
   close(): void {
+    this.releaseHeld('stdout', 'F');
+    this.releaseHeld('stderr', 'F');
+    this.closeFd();
+  }
+
+  private closeFd(): void {
     if (this.fd === undefined) return;
     try {
       closeSync(this.fd);
