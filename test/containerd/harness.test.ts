@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCriClient } from '@bosun/cri';
 import { importImageArchive, LocalImageStore } from '@bosun/runtime-process';
-import { cniConflist, containerdConfig, containerdSkip, reapOrphanedContainerds, startContainerd } from '../support/containerd';
+import { cniConflist, containerdConfig, containerdSkip, isContainerdHarnessError, reapOrphanedContainerds, startContainerd } from '../support/containerd';
 import { dockerdUnavailable, startDockerd } from '../support/dockerd';
 import { BUSYBOX_IMAGE, buildOfflineImages, ImageBuildError, importIntoDocker, PAUSE_IMAGE, runCommand } from '../support/images';
 
@@ -68,7 +68,9 @@ describe('containerd config', () => {
   });
 
   it('refuses a bridge name Linux cannot hold', async () => {
-    await expect(startContainerd({ bridge: 'a-very-long-bridge-name' })).rejects.toThrow(/longer than 15/);
+    const err = await startContainerd({ bridge: 'a-very-long-bridge-name' }).catch((e: unknown) => e);
+    expect(isContainerdHarnessError(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'InvalidOption', message: expect.stringContaining('longer than 15') });
   });
 });
 

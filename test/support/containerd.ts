@@ -10,6 +10,21 @@ import { join } from 'node:path';
 import { createCriClient, type CriClient } from '@bosun/cri';
 import { buildOfflineImages, importIntoContainerd, PAUSE_IMAGE, runCommand } from './images';
 
+/** Why the harness failed; `code` says which step. */
+export class ContainerdHarnessError extends Error {
+  override readonly name = 'ContainerdHarnessError';
+  constructor(
+    readonly code: 'Unavailable' | 'InvalidOption' | 'StartFailed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True for a {@link ContainerdHarnessError}. */
+export const isContainerdHarnessError = (e: unknown): e is ContainerdHarnessError => e instanceof Error && e.name === 'ContainerdHarnessError';
+
 /** Where Debian's containernetworking-plugins installs the CNI binaries. */
 export const CNI_BIN_DIR = '/usr/lib/cni';
 
@@ -38,7 +53,7 @@ export function containerdSkip(file: string): string | undefined {
   const reason = containerdUnavailable();
   if (!reason) return undefined;
   if (process.env.CI === 'true' || process.env.BOSUN_REQUIRE_REAL_RUNTIMES === '1') {
-    throw new Error(`${file}: containerd tests must run here (CI / BOSUN_REQUIRE_REAL_RUNTIMES) but cannot: ${reason}`);
+    throw new ContainerdHarnessError('Unavailable', `${file}: containerd tests must run here (CI / BOSUN_REQUIRE_REAL_RUNTIMES) but cannot: ${reason}`);
   }
   console.warn(`${file}: skipped — ${reason}`);
   return reason;
@@ -146,15 +161,6 @@ export function cniConflist(bridge: string, subnet: string, ipamDataDir: string)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Mount points under `prefix`, deepest first (from /proc/self/mountinfo). */
 function mountsUnder(prefix: string): string[] {
   const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
@@ -189,7 +195,7 @@ async function waitForCri(cri: CriClient, child: ChildProcess, log: () => string
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`containerd exited (${child.exitCode ?? child.signalCode}) before its CRI socket answered:\n${log().slice(-4000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new ContainerdHarnessError('StartFailed', `containerd exited (${child.exitCode ?? child.signalCode}) before its CRI socket answered:\n${log().slice(-4000)}`);
     try {
       const v = await cri.runtime.version({ deadlineMs: 1_000 });
       if (v.runtimeName) return;
@@ -198,7 +204,7 @@ async function waitForCri(cri: CriClient, child: ChildProcess, log: () => string
     }
     await sleep(200);
   }
-  throw new Error(`containerd's CRI socket did not answer Version within ${timeoutMs} ms (${String(last)}):\n${log().slice(-4000)}`);
+  throw new ContainerdHarnessError('StartFailed', `containerd's CRI socket did not answer Version within ${timeoutMs} ms (${String(last)}):\n${log().slice(-4000)}`);
 }
 
 /**
@@ -212,7 +218,7 @@ async function waitForCri(cri: CriClient, child: ChildProcess, log: () => string
 export async function startContainerd(opts: StartContainerdOptions = {}): Promise<ContainerdHandle> {
   const bridge = opts.bridge ?? 'bosunctr0';
   const subnet = opts.subnet ?? '10.88.77.0/24';
-  if (bridge.length > 15) throw new Error(`bridge name ${JSON.stringify(bridge)} is longer than 15 characters`);
+  if (bridge.length > 15) throw new ContainerdHarnessError('InvalidOption', `bridge name ${JSON.stringify(bridge)} is longer than 15 characters (Linux IFNAMSIZ)`);
   await reapOrphanedContainerds();
   const dir = mkdtempSync(join(tmpdir(), 'bosun-containerd-'));
   mkdirSync(join(dir, 'cni'));
@@ -231,18 +237,18 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (pid !== undefined && alive(pid)) {
+    if (pid !== undefined && running(pid)) {
       child.kill('SIGTERM');
-      for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
-      if (alive(pid)) child.kill('SIGKILL');
-      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+      for (let i = 0; i < 100 && running(pid); i++) await sleep(100);
+      if (running(pid)) child.kill('SIGKILL');
+      for (let i = 0; i < 50 && running(pid); i++) await sleep(100);
     }
     await cleanUp(dir, bridge);
   };
 
   if (pid === undefined) {
     await stop();
-    throw new Error('containerd did not start (no PID)');
+    throw new ContainerdHarnessError('StartFailed', 'containerd did not start (no PID)');
   }
   const cri = createCriClient(endpoint, { deadlineMs: 5_000 });
   try {

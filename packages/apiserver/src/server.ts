@@ -895,7 +895,8 @@ export class ApiServer {
   /**
    * The pods/binding subresource: assigns a pod to a node by setting `spec.nodeName`.
    * 409 Conflict when the pod is already assigned (`pod x is already assigned to node
-   * "y"`) or being deleted. Setting the PodScheduled condition is the scheduler's job.
+   * "y"`) or being deleted. Sets the PodScheduled=True condition in the same write, as
+   * upstream's binding storage does.
    */
   async bind(namespace: string, podName: string, nodeName: string, opts: ServerWriteOptions = {}): Promise<KubeObject> {
     const r = this.resolve('v1', 'Pod');
@@ -908,6 +909,12 @@ export class ApiServer {
         if (pod.metadata?.deletionTimestamp) throw ApiError.conflict('pods/binding', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
         if (spec.nodeName) throw ApiError.conflict('pods/binding', podName, `pod ${podName} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
         spec.nodeName = nodeName;
+        // As upstream's binding storage: the pod is marked scheduled in the same write.
+        const status = (isRecord(pod.status) ? pod.status : (pod.status = {})) as { conditions?: Array<Record<string, unknown>> };
+        const conditions = Array.isArray(status.conditions) ? status.conditions.filter((c) => c?.type !== 'PodScheduled') : [];
+        const old = status.conditions?.find((c) => c?.type === 'PodScheduled');
+        conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : this.timestamp(this.clock.now()) });
+        status.conditions = conditions;
         return pod;
       },
     });

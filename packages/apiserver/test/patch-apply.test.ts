@@ -216,6 +216,7 @@ describe('binding', () => {
     await env.client.create(pod('p'));
     const bound = await env.client.bind!('default', 'p', 'node-1');
     expect(bound.spec?.nodeName).toBe('node-1');
+    expect(bound.status?.conditions).toEqual([{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: bound.metadata?.creationTimestamp }]);
     const e = await expectApiError(env.client.bind!('default', 'p', 'node-2'), 'Conflict', 409);
     expect(e.message).toBe('Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "node-1"');
     await expectApiError(env.client.bind!('default', 'missing', 'node-1'), 'NotFound');
