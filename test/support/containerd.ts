@@ -228,10 +228,13 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   const fd = openSync(logFile, 'a');
   const child = spawn('/usr/bin/containerd', ['--config', join(dir, 'config.toml')], { stdio: ['ignore', fd, fd], detached: false });
   closeSync(fd);
+  // A missing or unrunnable binary is reported on 'error' (unhandled, it would crash the worker).
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
   const pid = child.pid;
   const address = join(dir, 'containerd.sock');
   const endpoint = `unix://${address}`;
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + (spawnError ? `\nspawn: ${spawnError.message}` : '');
 
   let stopped = false;
   const stop = async () => {
@@ -247,8 +250,9 @@ export async function startContainerd(opts: StartContainerdOptions = {}): Promis
   };
 
   if (pid === undefined) {
+    await new Promise((r) => setImmediate(r)); // let 'error' arrive
     await stop();
-    throw new ContainerdHarnessError('StartFailed', 'containerd did not start (no PID)');
+    throw new ContainerdHarnessError('StartFailed', `containerd did not start: ${spawnError?.message ?? 'no PID'}`);
   }
   const cri = createCriClient(endpoint, { deadlineMs: 5_000 });
   try {

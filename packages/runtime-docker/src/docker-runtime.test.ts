@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { CniError, createInProcessCniClient, parseCniResultJson, toCniResultJson, type CniClient, type CniResult, type CniRuntimeConfigInput } from '@bosun/cni';
+import { createInProcessCniClient, type CniClient } from '@bosun/cni';
+import { createCniExecPlugin } from '@bosun/network-cni';
 import { createInProcessCriClient, isCriError, type ContainerConfig, type CriClient, type CriInput, type PodSandboxConfig } from '@bosun/cri';
 import { createHostLocalNetwork } from '@bosun/network-hostlocal';
 import { dockerdUnavailable, importBusybox, startDockerd, type TestDockerd } from '../../../test/support/dockerd';
@@ -30,34 +31,24 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
 }
 
 /**
- * A network plugin for the test that runs Debian's real CNI `bridge` plugin (with
- * `host-local` IPAM) by the CNI exec protocol. Only ADD, DEL and STATUS: the full adapter is
- * @bosun/network-cni's job.
+ * The real CNI `bridge` plugin (with `host-local` IPAM) from Debian's
+ * containernetworking-plugins, run by @bosun/network-cni's exec adapter, as a CniClient
+ * that also records the netns path of each ADD and DEL.
  */
-function realBridgeNetwork(bridge: string, subnet: string, dataDir: string): CniClient & { calls: string[] } {
+function realBridgeNetwork(bridge: string, subnet: string, dir: string): CniClient & { calls: string[] } {
+  const client = createInProcessCniClient(
+    createCniExecPlugin({
+      conflist: { cniVersion: '1.0.0', name: `net-${bridge}`, plugins: [{ type: 'bridge', bridge, isGateway: true, ipam: { type: 'host-local', subnet, dataDir: join(dir, 'ipam') } }] },
+      binDirs: ['/usr/lib/cni'],
+      cacheDir: join(dir, 'cache'),
+    }),
+  );
   const calls: string[] = [];
-  const conf = { cniVersion: '1.0.0', name: `net-${bridge}`, type: 'bridge', bridge, isGateway: true, ipam: { type: 'host-local', subnet, dataDir } };
-  const exec = (command: 'ADD' | 'DEL', c: CniRuntimeConfigInput, prev?: CniResult | null) => {
-    calls.push(`${command} ${c.netns}`);
-    const r = spawnSync('/usr/lib/cni/bridge', [], {
-      input: JSON.stringify({ ...conf, ...(prev ? { prevResult: toCniResultJson(prev) } : {}) }),
-      env: { PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: c.containerId, CNI_NETNS: c.netns ?? '', CNI_IFNAME: c.ifname, CNI_PATH: '/usr/lib/cni' },
-    });
-    if (r.status !== 0) throw new CniError('Internal', `bridge ${command}: ${r.stdout.toString()}${r.stderr.toString()}`);
-    return r.stdout.toString();
-  };
-  const unsupported = async (): Promise<never> => {
-    throw new CniError('Unimplemented', 'not part of the test plugin');
-  };
   return {
+    ...client,
     calls,
-    add: async (c) => parseCniResultJson(JSON.parse(exec('ADD', c))),
-    del: async (c, prev) => void exec('DEL', c, prev),
-    status: async () => undefined,
-    check: unsupported,
-    version: unsupported,
-    gc: unsupported,
-    close: () => undefined,
+    add: (c, o) => (calls.push(`ADD ${c.netns}`), client.add(c, o)),
+    del: (c, prev, o) => (calls.push(`DEL ${c.netns}`), client.del(c, prev, o)),
   };
 }
 
@@ -81,9 +72,12 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
   }, 120_000);
 
   afterAll(async () => {
-    await runtime?.close();
-    await dockerd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    try {
+      await runtime?.close();
+      await dockerd?.stop();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const sandbox = (): CriInput<PodSandboxConfig> => {
@@ -262,7 +256,7 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
 
   it('attaches sandboxes through a real CNI bridge plugin: pods reach each other by pod IP', async () => {
     const bridge = 'bosundk0';
-    const network = realBridgeNetwork(bridge, '10.215.9.0/24', join(dir, 'cni-ipam'));
+    const network = realBridgeNetwork(bridge, '10.215.9.0/24', join(dir, 'cni'));
     const rt = make({ network });
     const c = createInProcessCriClient(rt);
     try {
@@ -286,7 +280,7 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
       expect(got).toBe('pod-a\n');
       await c.runtime.stopPodSandbox(aid);
       expect(network.calls.filter((x) => x.startsWith('DEL')).length).toBe(1);
-      expect(existsSync(join(dir, 'cni-ipam', `net-${bridge}`, ipA))).toBe(false); // host-local released the IP
+      expect(existsSync(join(dir, 'cni', 'ipam', `net-${bridge}`, ipA))).toBe(false); // host-local released the IP
       await c.runtime.removePodSandbox(aid);
       await c.runtime.removePodSandbox(bid);
     } finally {

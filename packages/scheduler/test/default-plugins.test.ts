@@ -115,6 +115,15 @@ describe('VolumeBinding against the API server', () => {
     const s = await start();
     await until(() => s.cache.nodeCount() === 3);
     await env.client.create(apiPod('db', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'scratch', persistentVolumeClaim: { claimName: 'scratch' } }] }));
+    // PreBind hands `scratch` to its provisioner and waits for it to be bound: act as the
+    // provisioner and the PV controller once the node is chosen.
+    const selected = async () => (await env.client.get('v1', 'PersistentVolumeClaim', 'default', 'scratch')).metadata.annotations?.['volume.kubernetes.io/selected-node'];
+    await until(async () => (await selected()) !== undefined, 10_000, 'scratch handed to its provisioner');
+    expect(await nodeOf('db')).toBeUndefined();
+    await env.client.create({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pvc-scratch' }, spec: { storageClassName: 'csi', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'csi.example.com', volumeHandle: 'v1' }, claimRef: { namespace: 'default', name: 'scratch' } } });
+    const unbound = await env.client.get('v1', 'PersistentVolumeClaim', 'default', 'scratch');
+    const named = await env.client.update({ ...unbound, spec: { ...unbound.spec, volumeName: 'pvc-scratch' } });
+    await env.client.updateStatus({ ...named, status: { phase: 'Bound' } });
     await until(async () => (await nodeOf('db')) !== undefined, 10_000, 'db bound');
     expect(await nodeOf('db')).toBe('n2');
     const pv = await env.client.get('v1', 'PersistentVolume', '', 'local-n2');
@@ -125,6 +134,28 @@ describe('VolumeBinding against the API server', () => {
     expect(claim.status?.phase).toBe('Bound');
     const scratch = await env.client.get('v1', 'PersistentVolumeClaim', 'default', 'scratch');
     expect(scratch.metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe('n2');
+  });
+
+  it('retries a pod whose provisioner gives the selected node back, and times out on the scheduler clock', async () => {
+    await newEnv();
+    await env.client.create(apiNode('n1'));
+    await env.client.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'csi' }, provisioner: 'csi.example.com', volumeBindingMode: 'WaitForFirstConsumer' });
+    await env.client.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch', namespace: 'default' }, spec: { storageClassName: 'csi', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    const s = await start({ profiles: [{ schedulerName: 'default-scheduler', pluginConfig: { VolumeBinding: { bindTimeoutSeconds: 30 } } }] });
+    await until(() => s.cache.nodeCount() === 1);
+    await env.client.create(apiPod('db', { volumes: [{ name: 'scratch', persistentVolumeClaim: { claimName: 'scratch' } }] }));
+    const claim = () => env.client.get('v1', 'PersistentVolumeClaim', 'default', 'scratch');
+    await until(async () => (await claim()).metadata.annotations?.['volume.kubernetes.io/selected-node'] === 'n1', 10_000, 'handed to the provisioner');
+    // The provisioner cannot provision there (ResourceExhausted): it removes the annotation.
+    await env.client.patch('v1', 'PersistentVolumeClaim', 'default', 'scratch', { metadata: { annotations: { 'volume.kubernetes.io/selected-node': null } } }, { type: 'merge' });
+    await until(async () => s.queue.pendingPods().some((p) => p.metadata?.name === 'db'), 10_000, 'db back in the queue');
+    expect(await nodeOf('db')).toBeUndefined();
+    // The retry hands the claim over again; nobody provisions it, so PreBind gives up after 30 s.
+    for (let i = 0; i < 20 && (await claim()).metadata.annotations?.['volume.kubernetes.io/selected-node'] !== 'n1'; i++) await env.clock.advance(1_000);
+    expect((await claim()).metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe('n1');
+    await env.clock.advance(31_000);
+    await until(async () => s.queue.pendingPods().some((p) => p.metadata?.name === 'db'), 10_000, 'db requeued after the timeout');
+    expect(await nodeOf('db')).toBeUndefined();
   });
 
   it.each([

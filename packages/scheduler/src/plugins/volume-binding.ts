@@ -1,7 +1,10 @@
 import {
+  RealClock,
   compileNodeSelector,
+  isApiError,
   labelSelectorFromObject,
   tryParseQuantity,
+  type Clock,
   type Node,
   type PersistentVolume,
   type PersistentVolumeClaim,
@@ -99,7 +102,8 @@ export function podClaimNames(pod: Pod): { name: string; ephemeral: boolean }[] 
  * - Reserve/Unreserve: the chosen volumes are assumed in memory so no other pod takes them.
  * - PreBind: writes the bindings as the PV controller would (`pv.spec.claimRef`, then
  *   `pvc.spec.volumeName`, both phases Bound), and for claims to provision annotates
- *   {@link ANN_SELECTED_NODE} for the external provisioner. It does not wait for provisioning.
+ *   {@link ANN_SELECTED_NODE} for the external provisioner, then waits (up to
+ *   `bindTimeoutSeconds`, 600 by default) until those claims are provisioned and bound.
  */
 export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin, EnqueueExtensions {
   static readonly pluginName = 'VolumeBinding';
@@ -110,6 +114,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   constructor(
     private readonly listers: VolumeListers,
     private readonly client?: Client,
+    private readonly clock: Clock = new RealClock(),
+    /** How long PreBind waits for a claim to be provisioned and bound; upstream's default 600. */
+    private readonly bindTimeoutSeconds = 600,
   ) {}
 
   preFilter(state: CycleState, pod: Pod): Status {
@@ -248,7 +255,56 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       }
     }
     for (const b of bindings) if (b.volume?.metadata?.name) this.assumedVolumes.delete(b.volume.metadata.name);
+    for (const b of bindings) {
+      if (b.volume) continue;
+      const s = await this.waitForProvisioning(client, b.claim, nodeName);
+      if (!s.isSuccess()) return s;
+    }
     return Status.success;
+  }
+
+  /**
+   * Waits, as upstream's PreBind does, until the provisioner and the PV controller have
+   * bound a claim handed over for provisioning, so the pod reaches its node with its
+   * volume in place. Fails (and the pod is retried) when the claim is deleted, when the
+   * provisioner gives the node back (removes {@link ANN_SELECTED_NODE}), or after
+   * `bindTimeoutSeconds` of the scheduler's clock.
+   */
+  private async waitForProvisioning(client: Client, claim: PersistentVolumeClaim, nodeName: string): Promise<Status> {
+    const ns = claim.metadata?.namespace ?? 'default';
+    const name = claim.metadata?.name ?? '';
+    const verdict = (c: PersistentVolumeClaim | undefined): Status | undefined => {
+      if (!c || (claim.metadata?.uid && c.metadata?.uid !== claim.metadata.uid)) return Status.error(`binding volumes: claim ${ns}/${name} was deleted`);
+      if (c.spec?.volumeName && c.status?.phase === 'Bound') return Status.success;
+      if (c.metadata?.annotations?.[ANN_SELECTED_NODE] !== nodeName) return Status.error(`binding volumes: the provisioner gave node ${nodeName} back for claim ${ns}/${name}`);
+      return undefined;
+    };
+    const abort = new AbortController();
+    const timer = this.clock.setTimeout(() => abort.abort(), this.bindTimeoutSeconds * 1000);
+    try {
+      let current: PersistentVolumeClaim;
+      try {
+        current = (await client.get('v1', 'PersistentVolumeClaim', ns, name)) as PersistentVolumeClaim;
+      } catch (e) {
+        if (isApiError(e) && e.reason === 'NotFound') return verdict(undefined)!;
+        throw e;
+      }
+      const first = verdict(current);
+      if (first) return first;
+      const events = client.watch('v1', 'PersistentVolumeClaim', { namespace: ns, fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata?.resourceVersion, signal: abort.signal });
+      for await (const ev of events) {
+        if (ev.type === 'BOOKMARK') continue;
+        const s = verdict(ev.type === 'DELETED' ? undefined : (ev.object as PersistentVolumeClaim));
+        if (s) return s;
+      }
+      return Status.error(`binding volumes: timed out waiting for claim ${ns}/${name} to be provisioned and bound`);
+    } catch (e) {
+      if (abort.signal.aborted) return Status.error(`binding volumes: timed out waiting for claim ${ns}/${name} to be provisioned and bound`);
+      return Status.error(`binding volumes: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.clock.clearTimeout(timer);
+      abort.abort();
+    }
   }
 
   /** Binds the volume to the claim through the API: claimRef and phase on the PV, volumeName and phase on the PVC. */
@@ -306,4 +362,15 @@ function informerListers(handle: Handle): VolumeListers {
   };
 }
 
-export const create: PluginFactory = (_args, handle) => new VolumeBinding(informerListers(handle), handle.client);
+/** Args of {@link VolumeBinding}, as upstream's VolumeBindingArgs (scoring shapes aside). */
+export interface VolumeBindingArgs {
+  /** How long PreBind waits for provisioning and binding (seconds, > 0). Default 600. */
+  bindTimeoutSeconds?: number;
+}
+
+export const create: PluginFactory = (args, handle) => {
+  const a = (args ?? {}) as VolumeBindingArgs;
+  const timeout = a.bindTimeoutSeconds ?? 600;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`bindTimeoutSeconds: Invalid value: ${timeout}: must be greater than 0`);
+  return new VolumeBinding(informerListers(handle), handle.client, handle.clock, timeout);
+};
