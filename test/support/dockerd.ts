@@ -168,9 +168,19 @@ export async function startDockerd(): Promise<TestDockerd> {
       await killPid();
       killLeftovers();
       await sleep(100);
-      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
-      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-      rmSync(dir, { recursive: true, force: true });
+      const unmountAll = () => {
+        const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+        for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+      };
+      unmountAll();
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // a netns or overlay mount was still busy: unmount again and retry once
+        await sleep(500);
+        unmountAll();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
