@@ -15,7 +15,7 @@ const unavailable = dockerdUnavailable();
 const suite = unavailable ? describe.skip : describe;
 
 /** Polls `fn` until it returns a truthy value (10 s at most); fails with `what`. */
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+async function until<T>(what: string | (() => string), fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -27,7 +27,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /**
@@ -122,7 +122,7 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
     const sid = await cri.runtime.runPodSandbox(sc);
     const id = await startIn(sid, sc, container('talker', ['sh', '-c', 'echo one; echo two >&2; echo three; printf tail']));
     await exited(id);
-    const text = await until('four log lines', () => {
+    const text = await until(() => `four log lines (have: ${JSON.stringify(logOf(sc, 'talker'))})`, () => {
       const t = logOf(sc, 'talker');
       return t.split('\n').filter(Boolean).length === 4 && t;
     });

@@ -114,6 +114,8 @@ interface Follower {
 }
 
 const NS_PER_MS = 1e6;
+/** How long a log stream may stay open after its container exited. */
+const LOG_DRAIN_GRACE_MS = 2000;
 const CHECKPOINT_SUFFIX = '.sandbox.json';
 
 /**
@@ -266,7 +268,17 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         const last = lastLogTimestamp(logPath);
         const stream = (await conn.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(last ? { since: dockerSince(last) as unknown as number } : {}) })) as NodeJS.ReadableStream;
         f.stream = stream;
-        await pumpLogs(stream, file, tty);
+        const pumped = pumpLogs(stream, file, tty);
+        // Docker may keep a follow stream open after the container exited (a race in the
+        // daemon's log watcher): once `docker wait` says it exited, the stream gets a
+        // grace period to deliver the rest and end, then is closed.
+        const exited = conn.docker
+          .getContainer(id)
+          .wait({ condition: 'not-running' })
+          .then(() => clock.sleep(LOG_DRAIN_GRACE_MS))
+          .catch(() => new Promise<void>(() => undefined));
+        await Promise.race([pumped, exited]);
+        (stream as { destroy?: () => void }).destroy?.();
       } catch (err) {
         if (dockerStatus(err) !== 404) onError(err);
       } finally {
