@@ -247,11 +247,9 @@ describe.skipIf(!!skip)('node agent on a real containerd', { timeout: 120_000 },
     expect(await until('the containers to be removed', async () => ((await containersOf(uid)).length === 0 ? [] : undefined))).toEqual([]);
   });
 
-  // Skipped until the node agent leaves PodSandboxConfig.hostname empty for hostNetwork pods,
-  // as the kubelet does (packages/node-agent/src/pod-worker.ts sets it to the pod name):
-  // runc refuses it with "unable to set hostname without a private UTS namespace" and the
-  // pod stays Pending. Run with BOSUN_DEBUG=1 to see the agent's error.
-  it.skip('runs a hostNetwork pod in the node\'s network namespace', async () => {
+  // The agent leaves PodSandboxConfig.hostname empty for hostNetwork pods, as the kubelet
+  // does: runc refuses a hostname without a private UTS namespace.
+  it('runs a hostNetwork pod in the node\'s network namespace', async () => {
     await env.client.create(busyboxPod('hostnet', { hostNetwork: true, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] }));
     const p = await podWhere('hostnet', (x) => status(x, 'app')?.ready === true, 'ready');
     expect(p.status?.podIP).toBe('127.0.0.1');

@@ -60,7 +60,9 @@ export function sandboxConfig(pod: Pod, attempt: number, logRoot: string): CriIn
   const m = pod.metadata!;
   return {
     metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, attempt },
-    hostname: pod.spec?.hostname ?? m.name!,
+    // As the kubelet: a hostNetwork pod keeps the node's hostname (runtimes refuse to set
+    // one without a private UTS namespace); others get spec.hostname or the pod name.
+    hostname: pod.spec?.hostNetwork ? '' : (pod.spec?.hostname ?? m.name!).slice(0, 63),
     logDirectory: `${logRoot}/${m.namespace}_${m.name}_${m.uid}`,
     labels: { ...m.labels, [POD_NAME_LABEL]: m.name!, [POD_NAMESPACE_LABEL]: m.namespace!, [POD_UID_LABEL]: m.uid! },
     annotations: { ...m.annotations },

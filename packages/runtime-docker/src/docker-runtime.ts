@@ -109,6 +109,8 @@ type Inspect = Docker.ContainerInspectInfo;
 
 interface Follower {
   file: CriLogFile;
+  /** Cancels the follower's `docker wait`. */
+  abort: AbortController;
   stream?: NodeJS.ReadableStream;
   done: Promise<void>;
 }
@@ -261,7 +263,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
   function follow(id: string, logPath: string, tty: boolean): void {
     if (!logPath || followers.has(id) || closed) return;
     const file = new CriLogFile(logPath, lastLogTimestamp(logPath) ?? '');
-    const f: Follower = { file, done: Promise.resolve() };
+    const f: Follower = { file, abort: new AbortController(), done: Promise.resolve() };
     followers.set(id, f);
     f.done = (async () => {
       try {
@@ -274,7 +276,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         // grace period to deliver the rest and end, then is closed.
         const exited = conn.docker
           .getContainer(id)
-          .wait({ condition: 'not-running' })
+          .wait({ condition: 'not-running', abortSignal: f.abort.signal })
           .then(() => clock.sleep(LOG_DRAIN_GRACE_MS))
           .catch(() => new Promise<void>(() => undefined));
         await Promise.race([pumped, exited]);
@@ -282,6 +284,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
       } catch (err) {
         if (dockerStatus(err) !== 404) onError(err);
       } finally {
+        f.abort.abort();
         file.close();
         if (followers.get(id) === f) followers.delete(id);
       }
@@ -316,6 +319,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
     await Promise.race([f.done, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);
     if (followers.get(id) === f) {
+      f.abort.abort();
       (f.stream as { destroy?: () => void } | undefined)?.destroy?.();
       f.file.close();
       followers.delete(id);
