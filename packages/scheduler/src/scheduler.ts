@@ -15,6 +15,7 @@ import type { ProfileConfig } from './framework/profile';
 import { Registry } from './framework/registry';
 import { Snapshot } from './framework/snapshot';
 import { Status } from './framework/status';
+import { SCHEDULED_CONDITION_WRITTEN } from './plugins/default-binder';
 import { DEFAULT_PLUGINS, DEFAULT_SCORE_WEIGHTS, inTreeRegistry } from './plugins/registry';
 import { SchedulingQueue } from './queue/scheduling-queue';
 
@@ -476,7 +477,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       queue.done(pod);
       fwk.recorder?.event(assumed as never, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name} to ${host}`);
       await fwk.runPostBindPlugins(state, assumed, host);
-      await updatePodCondition(pod, { status: 'True' }).catch((e) => logger?.warn(`updating the PodScheduled condition of ${pod.metadata?.name}`, e));
+      if (!state.tryRead(SCHEDULED_CONDITION_WRITTEN)) await updatePodCondition(pod, { status: 'True' }).catch((e) => logger?.warn(`updating the PodScheduled condition of ${pod.metadata?.name}`, e));
     })().catch((e) => logger?.error('binding cycle', e));
     bindings.add(binding);
     void binding.finally(() => {

@@ -1,8 +1,20 @@
 import type { Pod } from '@bosun/api';
 import { isApiError } from '@bosun/api';
-import type { CycleState } from '../framework/cycle-state';
+import { stateKey, type CycleState } from '../framework/cycle-state';
 import type { BindPlugin, Handle, PluginFactory } from '../framework/interface';
 import { Status } from '../framework/status';
+
+/**
+ * Set by DefaultBinder when the write that bound the pod already marked it PodScheduled=True
+ * (the pods/binding subresource does, as upstream), so the scheduler skips its own
+ * condition update.
+ */
+export const SCHEDULED_CONDITION_WRITTEN = stateKey<true>('DefaultBinder/PodScheduledWritten');
+
+function scheduledTrue(obj: unknown): boolean {
+  const conditions = (obj as Pod | undefined)?.status?.conditions;
+  return Array.isArray(conditions) && conditions.some((c) => c.type === 'PodScheduled' && c.status === 'True');
+}
 
 /** Assigns a pod to a node (`spec.nodeName`), given the pod's namespace and name. */
 export type Binder = (namespace: string, podName: string, nodeName: string) => Promise<unknown>;
@@ -19,9 +31,10 @@ export class DefaultBinder implements BindPlugin {
 
   constructor(private readonly binder: Binder) {}
 
-  async bind(_s: CycleState, pod: Pod, nodeName: string): Promise<Status> {
+  async bind(state: CycleState, pod: Pod, nodeName: string): Promise<Status> {
     try {
-      await this.binder(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '', nodeName);
+      const bound = await this.binder(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '', nodeName);
+      if (scheduledTrue(bound)) state.write(SCHEDULED_CONDITION_WRITTEN, true);
       return Status.success;
     } catch (e) {
       return Status.error(isApiError(e) ? e : e);
