@@ -20,6 +20,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> 
   controllers: () => import('./controllers.bench'),
   scheduler: () => import('./scheduler.bench'),
   node: () => import('./node.bench'),
+  runtimes: () => import('./runtimes.bench'),
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

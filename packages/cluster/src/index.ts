@@ -4,7 +4,7 @@
 export { createCluster } from './cluster';
 export type { Cluster, RemoveNodeOptions } from './cluster';
 export { MAX_NODES } from './options';
-export type { ClusterOptions, NodeAgentTuning, NodeSpec, RuntimeChoice, StoreChoice, PluginTransport, ResolvedClusterOptions } from './options';
+export type { ClusterOptions, DockerChoice, NodeAgentTuning, NodeSpec, RuntimeChoice, StoreChoice, PluginTransport, ResolvedClusterOptions } from './options';
 export { ClusterError, isClusterError } from './errors';
 export type { ClusterErrorCode } from './errors';
 export { TOKENS } from './tokens';
@@ -14,6 +14,7 @@ export { apiModule } from './modules/api';
 export { controllersModule, BUILTIN_CONTROLLERS } from './modules/controllers';
 export { schedulerModule } from './modules/scheduler';
 export { nodesModule, hostLocalNetworkFactory, fakeRuntimeFactory, processRuntimeFactory, criEndpointRuntimeFactory, defaultNodeAgentFactory, drainRuntime } from './modules/nodes';
+export { cniBridgeNetworkFactory, dockerRuntimeFactory, dockerNodeConfList, dockerNodeBridge, dockerNodeScope, scopeCri, DOCKER_NODE_LABEL } from './modules/docker';
 export { storageModule, hostPathStorageFactory, DEFAULT_STORAGE_CLASS } from './modules/storage';
 export { createAgentMetricsProvider } from './metrics';
 export type { LogsOptions, ExecResult } from './pod-access';

@@ -23,10 +23,26 @@ export interface NodeSpec {
  * The container runtime every node runs:
  * - `'fake'`: `@bosun/runtime-fake`, simulated containers (tests, scale, no privileges);
  * - `'process'`: `@bosun/runtime-process`, containers are host processes (the embedded default);
+ * - `'docker'` / `{ docker: { socketPath | dockerHost, sandboxImage } }`: `@bosun/runtime-docker`
+ *   against one Docker daemon (default `DOCKER_HOST`), pods networked by the real CNI
+ *   bridge + host-local plugins over each node's pod CIDR;
  * - `{ criEndpoint }`: node agents drive an existing CRI runtime at that socket (containerd,
  *   or any Bosun runtime served with `serveCri`). One endpoint serves one node; give a list for several.
  */
-export type RuntimeChoice = 'fake' | 'process' | { criEndpoint: string | readonly string[] };
+export type RuntimeChoice = 'fake' | 'process' | 'docker' | { docker: DockerChoice } | { criEndpoint: string | readonly string[] };
+
+/**
+ * The Docker daemon `'docker'` nodes run on (all nodes share it; each node's objects are
+ * labelled with the node). The daemon is, in order: `socketPath`, `dockerHost`
+ * (`unix:///…`, `tcp://host:port`), the `DOCKER_HOST` environment variable, then
+ * `/var/run/docker.sock`.
+ */
+export interface DockerChoice {
+  socketPath?: string;
+  dockerHost?: string;
+  /** The pod sandbox image; it must already be on the daemon (never pulled). Default `busybox:latest`. */
+  sandboxImage?: string;
+}
 
 /** Where objects live. Only `'memory'` is built; the others are refused with a `NotBuilt` error. */
 export type StoreChoice = 'memory' | { sqlite: string } | { etcd: { endpoints: string[] } };
@@ -83,7 +99,8 @@ export interface ClusterOptions {
 /** {@link ClusterOptions} checked and filled in. */
 export interface ResolvedClusterOptions {
   nodes: NodeSpec[];
-  runtime: RuntimeChoice;
+  /** `'docker'` is resolved to `{ docker: {} }`. */
+  runtime: Exclude<RuntimeChoice, 'docker'>;
   /** The first two octets of the /16 pod network: `10.244`. */
   podNetworkPrefix: string;
   clock: Clock;
@@ -127,10 +144,11 @@ function resolveNodes(nodes: ClusterOptions['nodes']): NodeSpec[] {
   });
 }
 
-function resolveRuntime(runtime: ClusterOptions['runtime'], nodeCount: number): RuntimeChoice {
+function resolveRuntime(runtime: ClusterOptions['runtime'], nodeCount: number): Exclude<RuntimeChoice, 'docker'> {
   if (runtime === undefined) return 'process';
   if (runtime === 'fake' || runtime === 'process') return runtime;
-  if ((runtime as unknown) === 'docker') throw new ClusterError('NotBuilt', "runtime 'docker': the Docker runtime is not built yet (issue 6); use 'process', 'fake' or { criEndpoint }");
+  if (runtime === 'docker') return { docker: {} };
+  if (runtime && typeof runtime === 'object' && 'docker' in runtime) return { docker: checkDocker(runtime.docker) };
   if (runtime && typeof runtime === 'object' && 'criEndpoint' in runtime) {
     const eps = typeof runtime.criEndpoint === 'string' ? [runtime.criEndpoint] : runtime.criEndpoint;
     if (!Array.isArray(eps) || eps.length === 0 || eps.some((e) => typeof e !== 'string' || !e))
@@ -139,7 +157,19 @@ function resolveRuntime(runtime: ClusterOptions['runtime'], nodeCount: number): 
       throw new ClusterError('InvalidOptions', `runtime.criEndpoint: ${nodeCount} nodes need ${nodeCount} CRI endpoints (one runtime per node), got ${eps.length}`);
     return { criEndpoint: eps };
   }
-  throw new ClusterError('InvalidOptions', `runtime: Unsupported value: ${JSON.stringify(runtime)}: supported values: "fake", "process", { criEndpoint }`);
+  throw new ClusterError('InvalidOptions', `runtime: Unsupported value: ${JSON.stringify(runtime)}: supported values: "fake", "process", "docker", { docker }, { criEndpoint }`);
+}
+
+function checkDocker(docker: DockerChoice): DockerChoice {
+  if (!docker || typeof docker !== 'object' || Array.isArray(docker)) throw new ClusterError('InvalidOptions', 'runtime.docker: must be an object like { socketPath: "/var/run/docker.sock" }');
+  for (const key of Object.keys(docker)) {
+    if (!['socketPath', 'dockerHost', 'sandboxImage'].includes(key)) throw new ClusterError('InvalidOptions', `runtime.docker.${key}: Unsupported field: supported fields: socketPath, dockerHost, sandboxImage`);
+    const v = (docker as Record<string, unknown>)[key];
+    if (v !== undefined && (typeof v !== 'string' || v === '')) throw new ClusterError('InvalidOptions', `runtime.docker.${key}: Invalid value: ${JSON.stringify(v)}: must be a non-empty string`);
+  }
+  if (docker.dockerHost !== undefined && !/^(unix|tcp|http|https):\/\/./.test(docker.dockerHost))
+    throw new ClusterError('InvalidOptions', `runtime.docker.dockerHost: Invalid value: ${JSON.stringify(docker.dockerHost)}: must be unix:///path, tcp://host:port or http(s)://host:port`);
+  return { ...docker };
 }
 
 function resolveClusterCIDR(cidr: string | undefined): string {

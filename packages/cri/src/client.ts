@@ -2,10 +2,11 @@ import {
   createServiceClients,
   errorMessage,
   findDomainMethod,
-  invokeUnary,
   normalizeEndpoint,
   pluginChannelOptions,
   type PluginCallOptions,
+  type UnaryCaller,
+  unaryCaller,
 } from '@bosun/grpc-plugin';
 import { CriError, fromServiceError, isCriError } from './errors';
 import { inProcessMethodCodec } from './in-process-codec';
@@ -119,43 +120,66 @@ export interface CriClient {
   close(): void;
 }
 
-type Invoke = (service: 'RuntimeService' | 'ImageService', rpc: string, request: unknown, opts: CriCallOptions | undefined, extraMs?: number) => Promise<any>;
+/**
+ * One call of either client kind. `pick` (a module-level function, never a per-call
+ * closure) maps the response before the promise resolves, so the wire client saves a
+ * `.then` hop per call.
+ */
+type Invoke = (
+  service: 'RuntimeService' | 'ImageService',
+  rpc: string,
+  request: unknown,
+  opts: CriCallOptions | undefined,
+  extraMs: number,
+  pick: ((response: any) => unknown) | undefined,
+) => Promise<any>;
 
 const spec = (image: string | CriInput<ImageSpec>): CriInput<ImageSpec> => (typeof image === 'string' ? { image } : image);
 
+// Response picks, shared by every call.
+const done = (): void => undefined;
+const podSandboxId = (x: { podSandboxId: string }) => x.podSandboxId;
+const items = (x: { items: PodSandbox[] }) => x.items;
+const containerId = (x: { containerId: string }) => x.containerId;
+const containers = (x: { containers: Container[] }) => x.containers;
+const stats = <T>(x: { stats: T }) => x.stats;
+const images = (x: { images: Image[] }) => x.images;
+const imageRef = (x: { imageRef: string }) => x.imageRef;
+const imageFilesystems = (x: { imageFilesystems: FilesystemUsage[] }) => x.imageFilesystems;
+const VERSION_REQUEST = Object.freeze({ version: 'v1' });
+
 function build(invoke: Invoke, close: () => void): CriClient {
-  const r = (rpc: string, req: unknown, opts?: CriCallOptions, extraMs?: number) => invoke('RuntimeService', rpc, req, opts, extraMs);
-  const i = (rpc: string, req: unknown, opts?: CriCallOptions) => invoke('ImageService', rpc, req, opts);
-  const done = () => undefined;
+  const r = (rpc: string, req: unknown, opts: CriCallOptions | undefined, pick?: (response: any) => unknown, extraMs = 0) =>
+    invoke('RuntimeService', rpc, req, opts, extraMs, pick);
+  const i = (rpc: string, req: unknown, opts: CriCallOptions | undefined, pick?: (response: any) => unknown) => invoke('ImageService', rpc, req, opts, 0, pick);
   const runtime: RuntimeClient = {
-    version: (opts) => r('Version', { version: 'v1' }, opts),
+    version: (opts) => r('Version', VERSION_REQUEST, opts),
     status: (verbose = false, opts) => r('Status', { verbose }, opts),
-    runPodSandbox: (config, runtimeHandler = '', opts) => r('RunPodSandbox', { config, runtimeHandler }, opts).then((x) => x.podSandboxId),
-    stopPodSandbox: (podSandboxId, opts) => r('StopPodSandbox', { podSandboxId }, opts).then(done),
-    removePodSandbox: (podSandboxId, opts) => r('RemovePodSandbox', { podSandboxId }, opts).then(done),
+    runPodSandbox: (config, runtimeHandler = '', opts) => r('RunPodSandbox', { config, runtimeHandler }, opts, podSandboxId),
+    stopPodSandbox: (podSandboxId, opts) => r('StopPodSandbox', { podSandboxId }, opts, done),
+    removePodSandbox: (podSandboxId, opts) => r('RemovePodSandbox', { podSandboxId }, opts, done),
     podSandboxStatus: (podSandboxId, verbose = false, opts) => r('PodSandboxStatus', { podSandboxId, verbose }, opts),
-    listPodSandbox: (filter, opts) => r('ListPodSandbox', { filter: filter ?? null }, opts).then((x) => x.items),
+    listPodSandbox: (filter, opts) => r('ListPodSandbox', { filter: filter ?? null }, opts, items),
     createContainer: (podSandboxId, config, sandboxConfig, opts) =>
-      r('CreateContainer', { podSandboxId, config, sandboxConfig: sandboxConfig ?? null }, opts).then((x) => x.containerId),
-    startContainer: (containerId, opts) => r('StartContainer', { containerId }, opts).then(done),
-    stopContainer: (containerId, timeout, opts) => r('StopContainer', { containerId, timeout }, opts, Math.max(0, timeout) * 1000).then(done),
-    removeContainer: (containerId, opts) => r('RemoveContainer', { containerId }, opts).then(done),
-    listContainers: (filter, opts) => r('ListContainers', { filter: filter ?? null }, opts).then((x) => x.containers),
+      r('CreateContainer', { podSandboxId, config, sandboxConfig: sandboxConfig ?? null }, opts, containerId),
+    startContainer: (containerId, opts) => r('StartContainer', { containerId }, opts, done),
+    stopContainer: (containerId, timeout, opts) => r('StopContainer', { containerId, timeout }, opts, done, Math.max(0, timeout) * 1000),
+    removeContainer: (containerId, opts) => r('RemoveContainer', { containerId }, opts, done),
+    listContainers: (filter, opts) => r('ListContainers', { filter: filter ?? null }, opts, containers),
     containerStatus: (containerId, verbose = false, opts) => r('ContainerStatus', { containerId, verbose }, opts),
-    updateContainerResources: (containerId, linux, opts) => r('UpdateContainerResources', { containerId, linux }, opts).then(done),
-    reopenContainerLog: (containerId, opts) => r('ReopenContainerLog', { containerId }, opts).then(done),
-    execSync: (containerId, cmd, timeout = 0, opts) => r('ExecSync', { containerId, cmd, timeout }, opts, Math.max(0, timeout) * 1000),
-    containerStats: (containerId, opts) => r('ContainerStats', { containerId }, opts).then((x) => x.stats),
-    listContainerStats: (filter, opts) => r('ListContainerStats', { filter: filter ?? null }, opts).then((x) => x.stats),
-    updateRuntimeConfig: (runtimeConfig, opts) => r('UpdateRuntimeConfig', { runtimeConfig }, opts).then(done),
+    updateContainerResources: (containerId, linux, opts) => r('UpdateContainerResources', { containerId, linux }, opts, done),
+    reopenContainerLog: (containerId, opts) => r('ReopenContainerLog', { containerId }, opts, done),
+    execSync: (containerId, cmd, timeout = 0, opts) => r('ExecSync', { containerId, cmd, timeout }, opts, undefined, Math.max(0, timeout) * 1000),
+    containerStats: (containerId, opts) => r('ContainerStats', { containerId }, opts, stats),
+    listContainerStats: (filter, opts) => r('ListContainerStats', { filter: filter ?? null }, opts, stats),
+    updateRuntimeConfig: (runtimeConfig, opts) => r('UpdateRuntimeConfig', { runtimeConfig }, opts, done),
   };
   const image: ImageClient = {
-    listImages: (filter, opts) => i('ListImages', { filter: filter === undefined ? null : { image: spec(filter) } }, opts).then((x) => x.images),
+    listImages: (filter, opts) => i('ListImages', { filter: filter === undefined ? null : { image: spec(filter) } }, opts, images),
     imageStatus: (img, verbose = false, opts) => i('ImageStatus', { image: spec(img), verbose }, opts),
-    pullImage: (img, auth, sandboxConfig, opts) =>
-      i('PullImage', { image: spec(img), auth: auth ?? null, sandboxConfig: sandboxConfig ?? null }, opts).then((x) => x.imageRef),
-    removeImage: (img, opts) => i('RemoveImage', { image: spec(img) }, opts).then(done),
-    imageFsInfo: (opts) => i('ImageFsInfo', {}, opts).then((x) => x.imageFilesystems),
+    pullImage: (img, auth, sandboxConfig, opts) => i('PullImage', { image: spec(img), auth: auth ?? null, sandboxConfig: sandboxConfig ?? null }, opts, imageRef),
+    removeImage: (img, opts) => i('RemoveImage', { image: spec(img) }, opts, done),
+    imageFsInfo: (opts) => i('ImageFsInfo', {}, opts, imageFilesystems),
   };
   return { runtime, image, close };
 }
@@ -180,16 +204,24 @@ export function createCriClient(endpoint: string, options: CriClientOptions = {}
   );
   const defaultDeadline = options.deadlineMs ?? 30_000;
   const waitForReady = options.waitForReady ?? true;
-  const invoke: Invoke = (service, rpc, request, opts, extraMs = 0) => {
-    const method = `${service}/${rpc}`;
-    return invokeUnary(clients[service], rpc, request, {
-      timeoutMs: (opts?.deadlineMs ?? defaultDeadline) + extraMs,
-      waitForReady,
-      signal: opts?.signal,
-      toError: (err) => fromServiceError(err, method),
-      abortedError: (reason) => new CriError('Cancelled', `${method}: aborted`, { method, cause: reason }),
-    });
+  // One prepared caller per RPC, made on its first call: the method lookup and the
+  // error mappers are per RPC, so a call allocates only its request, metadata and promise.
+  const callers = { RuntimeService: new Map<string, UnaryCaller>(), ImageService: new Map<string, UnaryCaller>() };
+  const callerFor = (service: 'RuntimeService' | 'ImageService', rpc: string): UnaryCaller => {
+    let caller = callers[service].get(rpc);
+    if (!caller) {
+      const method = `${service}/${rpc}`;
+      caller = unaryCaller(clients[service], rpc, {
+        waitForReady,
+        toError: (err) => fromServiceError(err, method),
+        abortedError: (reason) => new CriError('Cancelled', `${method}: aborted`, { method, cause: reason }),
+      });
+      callers[service].set(rpc, caller);
+    }
+    return caller;
   };
+  const invoke: Invoke = (service, rpc, request, opts, extraMs, pick) =>
+    callerFor(service, rpc)(request, (opts?.deadlineMs ?? defaultDeadline) + extraMs, opts?.signal, pick);
   return build(invoke, close);
 }
 
@@ -217,7 +249,7 @@ export function createInProcessCriClient(impl: CriServiceImpl, options: InProces
   const defs = { RuntimeService: criServiceDefinition(RUNTIME_SERVICE), ImageService: criServiceDefinition(IMAGE_SERVICE) };
   const names = { RuntimeService: RUNTIME_SERVICE, ImageService: IMAGE_SERVICE };
   const viaObjects = (options.codec ?? 'object') === 'object';
-  const invoke: Invoke = async (service, rpc, request, opts) => {
+  const invoke: Invoke = async (service, rpc, request, opts, _extraMs, pick) => {
     const method = `${service}/${rpc}`;
     const def = defs[service][rpc]!;
     const fn = findDomainMethod(impl, rpc);
@@ -227,7 +259,8 @@ export function createInProcessCriClient(impl: CriServiceImpl, options: InProces
     const req = fast ? fast.request(request as object) : def.requestDeserialize(def.requestSerialize(request as object));
     try {
       const res = (await fn(req)) ?? {};
-      return fast ? fast.response(res as object) : def.responseDeserialize(def.responseSerialize(res as object));
+      const out = fast ? fast.response(res as object) : def.responseDeserialize(def.responseSerialize(res as object));
+      return pick ? pick(out) : out;
     } catch (err) {
       if (isCriError(err)) throw new CriError(err.code, `${method}: ${err.message}`, { method, cause: err });
       throw new CriError('Internal', `${method}: ${errorMessage(err)}`, { method, cause: err });

@@ -11,5 +11,5 @@ export { serveUnix } from './serve-unix';
 export type { ServeUnixOptions, UnixServerHandle } from './serve-unix';
 export { createServiceClients, pluginChannelOptions } from './service-clients';
 export type { PluginChannelOptions, ServiceClients } from './service-clients';
-export { invokeUnary } from './invoke-unary';
-export type { InvokeUnaryOptions, PluginCallOptions } from './invoke-unary';
+export { invokeUnary, unaryCaller } from './invoke-unary';
+export type { InvokeUnaryOptions, PluginCallOptions, UnaryCaller, UnaryCallerOptions } from './invoke-unary';

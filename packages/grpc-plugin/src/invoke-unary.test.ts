@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { echoPackageDefinition, serveEcho, tempDir } from './echo-service.fixture';
-import { invokeUnary, type InvokeUnaryOptions } from './invoke-unary';
+import { invokeUnary, unaryCaller, type InvokeUnaryOptions } from './invoke-unary';
 import { createServiceClients } from './service-clients';
 import { unaryHandler } from './unary-handler';
 
@@ -35,7 +35,7 @@ async function start() {
   const { clients, close } = createServiceClients(echoPackageDefinition(), server.endpoint, { Echo: 'bosun.test.v1.Echo' });
   const invoke = (rpc: 'Echo' | 'Hang', opts: Partial<InvokeUnaryOptions> = {}) =>
     invokeUnary<{ text: string }>(clients.Echo, rpc, { text: rpc }, { timeoutMs: 5_000, waitForReady: true, toError, abortedError, ...opts });
-  return { seen, invoke, async [Symbol.asyncDispose]() { close(); await server.close(100); } };
+  return { seen, invoke, endpoint: server.endpoint, async [Symbol.asyncDispose]() { close(); await server.close(100); } };
 }
 
 describe('invokeUnary', () => {
@@ -99,6 +99,45 @@ describe('invokeUnary', () => {
     try {
       await expect(invokeUnary(clients.Echo, 'Nope', {}, { timeoutMs: 100, waitForReady: false, toError: mapped, abortedError })).rejects.toThrow(TypeError);
       expect(mapped).not.toHaveBeenCalled();
+    } finally {
+      close();
+    }
+  });
+});
+
+describe('unaryCaller', () => {
+  it('serves many calls from one preparation, each with its own request, and applies pick', async () => {
+    await using env = await start();
+    const { clients, close } = createServiceClients(echoPackageDefinition(), env.endpoint, { Echo: 'bosun.test.v1.Echo' });
+    try {
+      const echo = unaryCaller(clients.Echo, 'Echo', { waitForReady: true, toError, abortedError });
+      const texts = await Promise.all(['a', 'b', 'c'].map((text) => echo({ text }, 5_000, undefined, (res: { text: string }) => res.text.toUpperCase())));
+      expect(texts).toEqual(['A', 'B', 'C']);
+      await expect(echo({ text: 'raw' }, 5_000)).resolves.toMatchObject({ text: 'raw' });
+      expect(env.seen).toEqual(['a', 'b', 'c', 'raw']);
+    } finally {
+      close();
+    }
+  });
+
+  it('maps failures through toError and never calls pick for them', async () => {
+    await using env = await start();
+    const { clients, close } = createServiceClients(echoPackageDefinition(), env.endpoint, { Echo: 'bosun.test.v1.Echo' });
+    const pick = vi.fn((res: unknown) => res);
+    try {
+      const hang = unaryCaller(clients.Echo, 'Hang', { waitForReady: true, toError, abortedError });
+      await expect(hang({ text: 'x' }, 100, undefined, pick)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      expect(pick).not.toHaveBeenCalled();
+    } finally {
+      close();
+    }
+  });
+
+  it.each([['an unknown name', 'Nope'], ['an inherited property', 'constructor']])('rejects every call for %s with a TypeError', async (_what, rpc) => {
+    const { clients, close } = createServiceClients(echoPackageDefinition(), sock(), { Echo: 'bosun.test.v1.Echo' });
+    try {
+      const call = unaryCaller(clients.Echo, rpc, { waitForReady: false, toError, abortedError });
+      await expect(call({}, 100)).rejects.toThrow(`${rpc} is not a unary method of this stub`);
     } finally {
       close();
     }

@@ -8,7 +8,8 @@ import { createProcessRuntime, defaultBridgeName } from '@bosun/runtime-process'
 import { HOSTPATH_DRIVER_NAME, HOSTPATH_TOPOLOGY_KEY } from '@bosun/storage-hostpath';
 import { ContainerModule } from 'inversify';
 import { ClusterError } from '../errors';
-import type { ResolvedClusterOptions, RuntimeChoice } from '../options';
+import type { ResolvedClusterOptions } from '../options';
+import { cniBridgeNetworkFactory, dockerRuntimeFactory } from './docker';
 import { NodeRegistry, type NetworkFactory, type NodeAgentFactory, type NodeContext, type NodeRuntime, type RuntimeFactory } from '../parts';
 import { TOKENS } from '../tokens';
 
@@ -54,7 +55,7 @@ export async function drainRuntime(cri: CriClient, mine: (labels: Record<string,
 }
 
 /** Puts an in-process CRI impl behind the chosen transport; `dispose` runs after the runtime is drained. */
-async function expose(kind: string, impl: CriServiceImpl, ctx: NodeContext, dispose: () => Promise<void> | void): Promise<NodeRuntime> {
+export async function expose(kind: string, impl: CriServiceImpl, ctx: NodeContext, dispose: () => Promise<void> | void): Promise<NodeRuntime> {
   if (ctx.transport === 'in-process') {
     const cri = createInProcessCriClient(impl);
     return {
@@ -131,9 +132,10 @@ export function criEndpointRuntimeFactory(endpoints: readonly string[], ourPodUi
   };
 }
 
-function runtimeFactoryFor(choice: RuntimeChoice, ourPodUids: () => Promise<Set<string>>): RuntimeFactory {
+function runtimeFactoryFor(choice: ResolvedClusterOptions['runtime'], ourPodUids: () => Promise<Set<string>>): RuntimeFactory {
   if (choice === 'fake') return fakeRuntimeFactory;
   if (choice === 'process') return processRuntimeFactory;
+  if ('docker' in choice) return dockerRuntimeFactory(choice.docker, expose);
   const eps = choice.criEndpoint;
   return criEndpointRuntimeFactory(typeof eps === 'string' ? [eps] : eps, ourPodUids);
 }
@@ -168,7 +170,10 @@ export const defaultNodeAgentFactory: NodeAgentFactory = ({ ctx, client, runtime
 export function nodesModule(options: ResolvedClusterOptions, ourPodUids: () => Promise<Set<string>>): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.Nodes).toConstantValue(new NodeRegistry());
-    bind(TOKENS.NetworkFactory).toConstantValue(hostLocalNetworkFactory);
+    // Docker sandboxes need a plugin that creates the interface (runtime-docker refuses
+    // IPAM-only results): the real bridge + host-local plugins.
+    const dockerNodes = typeof options.runtime === 'object' && 'docker' in options.runtime;
+    bind(TOKENS.NetworkFactory).toConstantValue(dockerNodes ? cniBridgeNetworkFactory : hostLocalNetworkFactory);
     bind(TOKENS.RuntimeFactory).toConstantValue(runtimeFactoryFor(options.runtime, ourPodUids));
     bind(TOKENS.NodeAgentFactory).toConstantValue(defaultNodeAgentFactory);
   });

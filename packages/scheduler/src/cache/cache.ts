@@ -137,7 +137,8 @@ export class SchedulerCache {
    * went away are dropped, and the lists (and image states, when nodes changed) rebuilt.
    * For the snapshot it updated last, only the nodes changed since are visited, and a
    * node whose pods changed is updated in place, so the lists are rebuilt only when nodes
-   * come or go, or a node starts or stops holding pods with (anti-)affinity (as upstream's
+   * come or go; a node that starts or stops holding pods with (anti-)affinity joins or
+   * leaves those lists without a pass over every node (as upstream's
    * UpdateSnapshot: before, every cycle visited every node and rebuilt every list, 44% of
    * the CPU of scheduling at 5000 nodes).
    */
@@ -195,7 +196,7 @@ export class SchedulerCache {
         const hadAnti = prev.podsWithRequiredAntiAffinity.length > 0;
         // In place: the snapshot's lists hold this object.
         Object.assign(prev, copy);
-        if (hadAffinity !== prev.podsWithAffinity.length > 0 || hadAnti !== prev.podsWithRequiredAntiAffinity.length > 0) listsChanged = true;
+        snapshot.membershipChanged(prev, hadAffinity, hadAnti);
       } else {
         snapshot.nodeInfoMap.set(name, copy);
         listsChanged = nodesChanged = true;

@@ -52,6 +52,18 @@ export class Snapshot implements SnapshotLister {
     }
   }
 
+  /**
+   * A NodeInfo of the list changed in place: adds it to or drops it from the (anti-)affinity
+   * lists when it started or stopped holding such pods. The lists are replaced, not changed,
+   * and a node added goes last (their order is not the node list's then; readers sum).
+   */
+  membershipChanged(n: NodeInfo, hadAffinity: boolean, hadAnti: boolean): void {
+    const has = n.podsWithAffinity.length > 0;
+    if (has !== hadAffinity) this.withAffinity = has ? [...this.withAffinity, n] : this.withAffinity.filter((x) => x !== n);
+    const hasAnti = n.podsWithRequiredAntiAffinity.length > 0;
+    if (hasAnti !== hadAnti) this.withRequiredAntiAffinity = hasAnti ? [...this.withRequiredAntiAffinity, n] : this.withRequiredAntiAffinity.filter((x) => x !== n);
+  }
+
   list(): readonly NodeInfo[] {
     return this.nodeInfoList;
   }

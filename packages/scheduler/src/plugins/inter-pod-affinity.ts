@@ -18,6 +18,7 @@ import { MAX_NODE_SCORE } from '../framework/interface';
 import type { NodeInfo } from '../framework/node-info';
 import { PodInfo, affinityTermMatches, type AffinityTerm, type NamespaceLabels, type WeightedAffinityTerm } from '../framework/pod-info';
 import { Status } from '../framework/status';
+import { AffinityCountIndex, ExistingAntiAffinityIndex, addCounts, bumpCount, copyCounts, type TopologyCounts } from './affinity-counts';
 
 /** The reason when no pod the incoming pod's required affinity selects runs in the node's domain. */
 export const ERR_REASON_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod affinity rules";
@@ -37,15 +38,7 @@ export interface InterPodAffinityArgs {
   ignorePreferredTermsOfExistingPods?: boolean;
 }
 
-/**
- * topologyKey → value → count (non-zero counts only; a key without counts is dropped, so
- * `size === 0` means none). Nested rather than keyed by a joined string: no string is
- * built per pod counted or per node filtered.
- */
-type TopologyCounts = Map<string, Map<string, number>>;
-
 const countOf = (m: TopologyCounts, key: string, value: string) => m.get(key)?.get(value) ?? 0;
-const cloneCounts = (m: TopologyCounts): TopologyCounts => new Map([...m].map(([k, vs]) => [k, new Map(vs)]));
 
 interface PreFilterState {
   podInfo: PodInfo;
@@ -55,13 +48,16 @@ interface PreFilterState {
   affinityCounts: TopologyCounts;
   /** Domains holding pods that match one of the incoming pod's required anti-affinity terms. */
   antiAffinityCounts: TopologyCounts;
+  /** The counts share maps with the plugin's indexes: copy them before changing them. */
+  shared: boolean;
 }
 
 const clonePreFilter = (s: PreFilterState): PreFilterState => ({
   podInfo: s.podInfo,
-  existingAntiAffinityCounts: cloneCounts(s.existingAntiAffinityCounts),
-  affinityCounts: cloneCounts(s.affinityCounts),
-  antiAffinityCounts: cloneCounts(s.antiAffinityCounts),
+  existingAntiAffinityCounts: copyCounts(s.existingAntiAffinityCounts),
+  affinityCounts: copyCounts(s.affinityCounts),
+  antiAffinityCounts: copyCounts(s.antiAffinityCounts),
+  shared: false,
 });
 const preFilterKey = stateKey<PreFilterState>('PreFilterInterPodAffinity', clonePreFilter);
 /** topologyKey → value → score. */
@@ -69,21 +65,18 @@ const preScoreKey = stateKey<Map<string, Map<string, number>>>('PreScoreInterPod
 
 function bump(m: TopologyCounts, node: Node | undefined, key: string, delta: number): void {
   const v = node?.metadata?.labels?.[key];
-  if (v === undefined) return;
-  let values = m.get(key);
-  if (!values) m.set(key, (values = new Map()));
-  const n = (values.get(v) ?? 0) + delta;
-  if (n !== 0) values.set(v, n);
-  else {
-    values.delete(v);
-    if (values.size === 0) m.delete(key);
-  }
+  if (v !== undefined) bumpCount(m, key, v, delta);
 }
 
 function hasLabels(node: Node): boolean {
   const labels = node.metadata?.labels;
   if (labels) for (const _ in labels) return true;
   return false;
+}
+
+/** Whether an existing pod's terms can score an incoming pod (its required anti-affinity never does). */
+function scoresOthers(p: PodInfo, hard: boolean): boolean {
+  return (hard && p.requiredAffinityTerms.length > 0) || p.preferredAffinityTerms.length > 0 || p.preferredAntiAffinityTerms.length > 0;
 }
 
 function matchesAll(terms: readonly AffinityTerm[], pod: Pod, ns: NamespaceLabels): boolean {
@@ -114,6 +107,10 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   readonly name = InterPodAffinity.pluginName;
   private readonly hardPodAffinityWeight: number;
   private readonly ignorePreferredTermsOfExistingPods: boolean;
+  /** Existing pods' required anti-affinity terms by domain, kept across cycles. */
+  private readonly existingAnti = new ExistingAntiAffinityIndex();
+  /** Pods matching incoming pods' required terms by domain, kept across cycles. */
+  private readonly incoming = new AffinityCountIndex();
 
   constructor(
     args: InterPodAffinityArgs = {},
@@ -129,29 +126,32 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
     const podInfo = new PodInfo(pod);
     const ns = this.nsLabels;
-    const existingAntiAffinityCounts: TopologyCounts = new Map();
-    const withAnti = this.snapshot ? this.snapshot().havePodsWithRequiredAntiAffinity() : nodes.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
-    for (const n of withAnti) {
-      if (!n.node) continue;
-      for (const existing of n.podsWithRequiredAntiAffinity) {
-        for (const t of existing.requiredAntiAffinityTerms) if (affinityTermMatches(t, pod, ns)) bump(existingAntiAffinityCounts, n.node, t.topologyKey, 1);
-      }
-    }
-    const affinityCounts: TopologyCounts = new Map();
-    const antiAffinityCounts: TopologyCounts = new Map();
+    const existing = this.existingAnti.matching(this.snapshot ? this.snapshot().list() : nodes, pod, ns);
     const aff = podInfo.requiredAffinityTerms;
     const anti = podInfo.requiredAntiAffinityTerms;
-    if (aff.length + anti.length > 0) {
-      for (const n of nodes) {
-        if (!n.node) continue;
-        for (const existing of n.pods) {
-          if (matchesAll(aff, existing.pod, ns)) for (const t of aff) bump(affinityCounts, n.node, t.topologyKey, 1);
-          for (const t of anti) if (affinityTermMatches(t, existing.pod, ns)) bump(antiAffinityCounts, n.node, t.topologyKey, 1);
-        }
-      }
+    if (existing.counts.size === 0 && aff.length === 0 && anti.length === 0) return Status.skip();
+    let shared = existing.shared;
+    let affinityCounts: TopologyCounts = new Map();
+    if (aff.length > 0) {
+      const indexed = this.incoming.affinity(nodes, aff);
+      if (indexed) {
+        affinityCounts = indexed;
+        shared = true;
+      } else affinityCounts = scanCounts(nodes, (p, node, m) => {
+        if (matchesAll(aff, p, ns)) for (const t of aff) bump(m, node, t.topologyKey, 1);
+      });
     }
-    if (existingAntiAffinityCounts.size === 0 && aff.length === 0 && anti.length === 0) return Status.skip();
-    state.write(preFilterKey, { podInfo, existingAntiAffinityCounts, affinityCounts, antiAffinityCounts });
+    let antiAffinityCounts: TopologyCounts = new Map();
+    for (const t of anti) {
+      const one = this.incoming.antiAffinity(nodes, t) ?? scanCounts(nodes, (p, node, m) => {
+        if (affinityTermMatches(t, p, ns)) bump(m, node, t.topologyKey, 1);
+      });
+      if (anti.length === 1) {
+        antiAffinityCounts = one;
+        shared = true;
+      } else addCounts(antiAffinityCounts, one);
+    }
+    state.write(preFilterKey, { podInfo, existingAntiAffinityCounts: existing.counts, affinityCounts, antiAffinityCounts, shared });
     return Status.success;
   }
 
@@ -165,8 +165,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     this.updateWithPod(state, removed, node.node, -1);
   }
   private updateWithPod(state: CycleState, p: PodInfo, node: Node | undefined, delta: number): void {
-    const s = state.tryRead(preFilterKey);
+    let s = state.tryRead(preFilterKey);
     if (!s || !node) return;
+    if (s.shared) state.write(preFilterKey, (s = clonePreFilter(s)));
     const ns = this.nsLabels;
     const incoming = s.podInfo.pod;
     for (const t of p.requiredAntiAffinityTerms) if (affinityTermMatches(t, incoming, ns)) bump(s.existingAntiAffinityCounts, node, t.topologyKey, delta);
@@ -228,9 +229,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const addAll = (terms: readonly WeightedAffinityTerm[], target: Pod, node: Node, sign: number) => {
       for (const t of terms) add(t, t.weight * sign, target, node);
     };
+    const hard = this.hardPodAffinityWeight > 0;
     for (const n of all) {
       const node = n.node;
-      if (!node || !hasLabels(node)) continue;
+      if (!node) continue;
+      if (!hasConstraints && !n.podsWithAffinity.some((e) => scoresOthers(e, hard))) continue;
+      if (!hasLabels(node)) continue;
       for (const existing of hasConstraints ? n.pods : n.podsWithAffinity) {
         addAll(podInfo.preferredAffinityTerms, existing.pod, node, 1);
         addAll(podInfo.preferredAntiAffinityTerms, existing.pod, node, -1);
@@ -274,6 +278,16 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   eventsToRegister(): ClusterEvent[] {
     return [{ resource: 'AssignedPod', action: '*' }, { resource: 'Node', action: 'Add' }, { resource: 'Node', action: 'Update' }];
   }
+}
+
+/** Counts over every node's pods from scratch: `visit` bumps the map for each (pod, node). */
+function scanCounts(nodes: readonly NodeInfo[], visit: (pod: Pod, node: Node, m: TopologyCounts) => void): TopologyCounts {
+  const m: TopologyCounts = new Map();
+  for (const n of nodes) {
+    if (!n.node) continue;
+    for (const existing of n.pods) visit(existing.pod, n.node, m);
+  }
+  return m;
 }
 
 /** Namespace labels from the scheduler's Namespace informer. */
