@@ -137,7 +137,7 @@ async function bosunStartups(cluster: Cluster, prefix: string, image: string, wa
         await seen;
       } catch (err) {
         const pod = await cluster.client.get('v1', 'Pod', 'default', name).catch(() => undefined);
-        throw new Error(`${(err as Error).message}; status ${JSON.stringify(pod?.status ?? null).slice(0, 600)}; agent warnings: ${warnings.slice(0, 3).join(' | ').slice(0, 600)}`, { cause: err });
+        throw new Error(`${(err as Error).message}; status ${JSON.stringify(pod?.status ?? null).slice(0, 600)}; agent warnings: ${warnings.slice(0, 3).join(' | ').slice(0, 1200)}`, { cause: err });
       } finally {
         clearTimeout(timer);
         waiters.delete(name);

@@ -1,16 +1,27 @@
 /**
- * One app, three runtimes: the same Job runs on the fake runtime, the process runtime,
- * and a runtime reached over its CRI socket (here `@bosun/runtime-fake` served with
- * `serveCri`, standing in for containerd or any CRI runtime). Only the `runtime` option
- * changes:
+ * One app, every runtime: the same Job runs on the fake runtime, the process runtime,
+ * Docker, containerd, and any runtime reached over its CRI socket. Only the `runtime`
+ * option changes:
  *
  * ```ts
  * await runApp({ runtime: 'fake' });
  * await runApp({ runtime: 'process' });
- * await runApp({ runtime: { criEndpoint: 'unix:///run/my-runtime.sock' } });
+ * await runApp({ runtime: 'docker' });                                   // DOCKER_HOST, else /var/run/docker.sock
+ * await runApp({ runtime: { docker: { socketPath: '/run/docker.sock' } } });
+ * await runApp({ runtime: { criEndpoint: 'unix:///run/containerd/containerd.sock' } });
  * ```
  *
- * Run with `npx tsx examples/swap-runtime/main.ts` (the process runtime part needs root).
+ * Run with `npx tsx examples/swap-runtime/main.ts [runtime] [endpoint]`:
+ * - no argument: fake, process (root only) and a stand-in CRI runtime served on a socket;
+ * - `fake` | `process`;
+ * - `docker [socket-or-host]`: an existing Docker daemon (default `DOCKER_HOST`, else
+ *   `/var/run/docker.sock`); it needs a `busybox:latest` image (the sandbox image too);
+ * - `containerd [endpoint]`: an existing containerd with its CRI plugin (default
+ *   `unix:///run/containerd/containerd.sock`); it needs `docker.io/library/busybox:latest`
+ *   in its `k8s.io` namespace and a CNI config (see docs/runtime-containerd.md);
+ * - `cri <endpoint>`: any CRI v1 runtime.
+ * `scripts/build-images.sh --out <dir> --docker <host> | --containerd <sock>` imports the
+ * offline images. The example's test starts private daemons with test/support's harnesses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +42,7 @@ spec:
       annotations: { ${JSON.stringify(FakeAnnotations.stdout)}: "hello from a pod", ${JSON.stringify(FakeAnnotations.exitAfter)}: "1s" }
     spec:
       restartPolicy: Never
-      containers: [{ name: greet, image: busybox, command: [sh, -c, 'echo hello from a pod'] }]
+      containers: [{ name: greet, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo hello from a pod'] }]
 `;
 
 /** What one run saw. */
@@ -73,8 +84,28 @@ export async function serveStandInRuntime(): Promise<{ endpoint: string; close()
   };
 }
 
+/** The runtime option named on the command line (`docker /run/docker.sock`, `containerd unix:///…`, …). */
+export function runtimeFromArgv(argv: readonly string[]): ClusterOptions['runtime'] {
+  const [name, where] = argv;
+  if (name === 'fake' || name === 'process') return name;
+  if (name === 'docker') {
+    if (!where) return 'docker';
+    return where.includes('://') ? { docker: { dockerHost: where } } : { docker: { socketPath: where } };
+  }
+  if (name === 'containerd') return { criEndpoint: where ?? 'unix:///run/containerd/containerd.sock' };
+  if (name === 'cri' && where) return { criEndpoint: where };
+  throw new Error(`unknown runtime ${JSON.stringify(name)}: use fake | process | docker [socket|host] | containerd [endpoint] | cri <endpoint>`);
+}
+
+const show = (label: string, r: AppReport) => console.log(`${label.padEnd(34)} runtime ${r.runtimeName.padEnd(24)} succeeded=${r.succeeded} log: ${r.log.trim()}`);
+
 async function main(): Promise<void> {
-  const show = (label: string, r: AppReport) => console.log(`${label.padEnd(34)} runtime ${r.runtimeName.padEnd(24)} succeeded=${r.succeeded} log: ${r.log.trim()}`);
+  const argv = process.argv.slice(2);
+  if (argv.length > 0) {
+    const runtime = runtimeFromArgv(argv);
+    show(`runtime: ${JSON.stringify(runtime)}`, await runApp({ runtime }));
+    return;
+  }
   show("runtime: 'fake'", await runApp({ runtime: 'fake' }));
   if (process.getuid?.() === 0) show("runtime: 'process'", await runApp({ runtime: 'process' }));
   else console.log("runtime: 'process'                 skipped: needs root (namespaces, bind mounts, a bridge)");
@@ -84,6 +115,12 @@ async function main(): Promise<void> {
   } finally {
     await standIn.close();
   }
+  console.log('Docker: main.ts docker [socket]; containerd: main.ts containerd [endpoint]');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main().catch((err: unknown) => {
+    console.error(`swap-runtime: ${(err as Error).message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,3 +1,4 @@
 import { bosunPackage } from '../../tsup.config.base';
 
-export default bosunPackage();
+// serve.ts: the plugin as its own process (docs/plugin-processes.md).
+export default bosunPackage({ index: 'src/index.ts', serve: 'src/serve.ts' });

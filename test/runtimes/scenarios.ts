@@ -57,6 +57,7 @@ export const SCENARIOS: Scenario[] = [
       pullLocal(p.spec!);
       await cluster.apply([p]);
       await cluster.waitFor('v1', 'Pod', 'default', 'myapp-pod', (x) => containerStatus(x, 'init-myservice')?.state?.running !== undefined, WAIT);
+      await eventually('init-myservice waiting', async () => ((await cluster.logs('default', 'myapp-pod', { container: 'init-myservice' })).includes('waiting for myservice') ? true : undefined));
       const waiting = await cluster.client.get('v1', 'Pod', 'default', 'myapp-pod');
       expect(waiting.status?.phase).toBe('Pending');
       expect(containerStatus(waiting, 'myapp-container')?.state?.running).toBeUndefined();
@@ -64,6 +65,9 @@ export const SCENARIOS: Scenario[] = [
       await cluster.waitFor('v1', 'Pod', 'default', 'myapp-pod', (x) => containerStatus(x, 'init-mydb')?.state?.running !== undefined, WAIT);
       const second = await cluster.client.get('v1', 'Pod', 'default', 'myapp-pod');
       expect(containerStatus(second, 'init-myservice')?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+      expect(containerStatus(second, 'myapp-container')?.state?.running).toBeUndefined();
+      // Running is reported before the shell's first check: wait until it has looked once.
+      await eventually('init-mydb waiting', async () => ((await cluster.logs('default', 'myapp-pod', { container: 'init-mydb' })).includes('waiting for mydb') ? true : undefined));
       writeFileSync(join(flags.path, 'mydb'), '');
       const up = await running(cluster, 'myapp-pod');
       expect(up.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');

@@ -45,3 +45,23 @@ describe('Docker nodes', () => {
     }
   });
 });
+
+describe('scopeCri with reserved label keys', () => {
+  it('gives back CRI labels the runtime reserves, and filters on them', async () => {
+    const shared = createFakeRuntime({ podCidr: '10.250.8.0/24' });
+    // Stand-in for runtime-docker, which lists its reserved keys out of the CRI labels.
+    const hiding = { ...shared, listPodSandbox: async (req: Parameters<typeof shared.listPodSandbox>[0]) => {
+      const res = await shared.listPodSandbox(req);
+      return { items: res.items.map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels).filter(([k]) => k !== 'io.kubernetes.pod.uid')) })) };
+    } };
+    const cri = createInProcessCriClient(scopeCri(hiding, DOCKER_NODE_LABEL, 'n', ['io.kubernetes.pod.uid']));
+    try {
+      const id = await cri.runtime.runPodSandbox({ ...sandbox('p'), labels: { 'io.kubernetes.pod.uid': 'uid-p' } });
+      expect((await cri.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': 'uid-p' } })).map((s) => s.id)).toEqual([id]);
+      expect(await cri.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': 'other' } })).toEqual([]);
+      expect((await cri.runtime.listPodSandbox())[0]!.labels).toEqual({ 'io.kubernetes.pod.uid': 'uid-p', [DOCKER_NODE_LABEL]: 'n' });
+    } finally {
+      shared.dispose();
+    }
+  });
+});

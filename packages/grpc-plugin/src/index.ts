@@ -13,3 +13,5 @@ export { createServiceClients, pluginChannelOptions } from './service-clients';
 export type { PluginChannelOptions, ServiceClients } from './service-clients';
 export { invokeUnary, unaryCaller } from './invoke-unary';
 export type { InvokeUnaryOptions, PluginCallOptions, UnaryCaller, UnaryCallerOptions } from './invoke-unary';
+export { spawnPlugin, pluginNodeArgs, PluginSpawnError, isPluginSpawnError } from './spawn';
+export type { SpawnPluginOptions, SpawnedPlugin } from './spawn';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describeCriConformance } from '@bosun/cri/conformance';
 import { describe, expect, it } from 'vitest';
 // Relative until @bosun/grpc-plugin's index exports spawnPlugin (and this package depends on it).
-import { isPluginSpawnError, spawnPlugin } from '../../grpc-plugin/src/spawn';
+import { isPluginSpawnError, spawnPlugin } from '@bosun/grpc-plugin';
 import { FakeAnnotations } from './annotations';
 import { main, USAGE } from './serve';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createCniClient, createInProcessCniClient, serveCni } from '@bosun/cni';
 import type { CriServiceImpl, ListContainersRequest, ListContainerStatsRequest, ListPodSandboxRequest } from '@bosun/cri';
 import { createCniExecPlugin } from '@bosun/network-cni';
-import { createDockerRuntime } from '@bosun/runtime-docker';
+import { createDockerRuntime, LABELS } from '@bosun/runtime-docker';
 import { defaultBridgeName } from '@bosun/runtime-process';
 import type { DockerChoice } from '../options';
 import type { NetworkFactory, NodeContext, RuntimeFactory } from '../parts';
@@ -83,22 +83,59 @@ export const cniBridgeNetworkFactory: NetworkFactory = async (ctx) => {
   };
 };
 
+/** Prefix under which {@link scopeCri} keeps CRI labels the runtime reserves for itself. */
+export const KEPT_LABEL_PREFIX = 'dev.bosun.cri-label.';
+
+const matches = (labels: Record<string, string | null | undefined>, selector: Record<string, string> | null | undefined) => Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+
 /**
  * Restricts a CRI implementation to one scope: RunPodSandbox and CreateContainer add
  * `label=value` to the config's labels; ListPodSandbox, ListContainers and
  * ListContainerStats only answer objects carrying it. Every other call passes through
  * (ids are unique on the daemon).
+ *
+ * CRI labels whose keys are in `reserved` (runtime-docker stores its own
+ * `io.kubernetes.pod.uid`, … under those keys and leaves them out of the CRI labels it
+ * lists) are also kept under {@link KEPT_LABEL_PREFIX}`<key>` and given back on the way
+ * out, and the caller's label selector is applied here, so the node agent finds its
+ * pods' sandboxes and containers by `io.kubernetes.pod.uid` as on any CRI runtime.
  */
-export function scopeCri(impl: CriServiceImpl, label: string, value: string): CriServiceImpl {
-  const withLabel = <T extends { labels?: Record<string, string> } | null>(config: T): T => (config ? { ...config, labels: { ...config.labels, [label]: value } } : config);
-  const selector = <F extends { labelSelector?: Record<string, string> } | null>(filter: F, defaults: Record<string, unknown>) => ({ ...defaults, ...filter, labelSelector: { ...filter?.labelSelector, [label]: value } });
+export function scopeCri(impl: CriServiceImpl, label: string, value: string, reserved: readonly string[] = []): CriServiceImpl {
+  const hidden = new Set(reserved);
+  const withLabel = <T extends { labels?: Record<string, string> } | null>(config: T): T => {
+    if (!config) return config;
+    const labels: Record<string, string> = { ...config.labels, [label]: value };
+    for (const [k, v] of Object.entries(config.labels ?? {})) if (hidden.has(k)) labels[KEPT_LABEL_PREFIX + k] = v;
+    return { ...config, labels };
+  };
+  const restore = (labels: Record<string, string | null | undefined> | null | undefined): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels ?? {})) if (!k.startsWith(KEPT_LABEL_PREFIX)) out[k] = v ?? '';
+    for (const [k, v] of Object.entries(labels ?? {})) if (k.startsWith(KEPT_LABEL_PREFIX)) out[k.slice(KEPT_LABEL_PREFIX.length)] = v ?? '';
+    return out;
+  };
+  const scoped = <F extends { labelSelector?: Record<string, string> } | null>(filter: F, defaults: Record<string, unknown>) => ({ ...defaults, ...filter, labelSelector: { [label]: value } });
   return {
     ...impl,
     runPodSandbox: async (req) => impl.runPodSandbox!({ ...req, config: withLabel(req.config) }),
     createContainer: async (req) => impl.createContainer!({ ...req, config: withLabel(req.config) }),
-    listPodSandbox: async (req: ListPodSandboxRequest) => impl.listPodSandbox!({ ...req, filter: selector(req.filter, { id: '', state: null }) as ListPodSandboxRequest['filter'] }),
-    listContainers: async (req: ListContainersRequest) => impl.listContainers!({ ...req, filter: selector(req.filter, { id: '', state: null, podSandboxId: '' }) as ListContainersRequest['filter'] }),
-    listContainerStats: async (req: ListContainerStatsRequest) => impl.listContainerStats!({ ...req, filter: selector(req.filter, { id: '', podSandboxId: '' }) as ListContainerStatsRequest['filter'] }),
+    listPodSandbox: async (req: ListPodSandboxRequest) => {
+      const res = await impl.listPodSandbox!({ ...req, filter: scoped(req.filter, { id: '', state: null }) as ListPodSandboxRequest['filter'] });
+      const items = (res.items ?? []).map((s) => ({ ...s, labels: restore(s.labels) })).filter((s) => matches(s.labels, req.filter?.labelSelector));
+      return { ...res, items };
+    },
+    listContainers: async (req: ListContainersRequest) => {
+      const res = await impl.listContainers!({ ...req, filter: scoped(req.filter, { id: '', state: null, podSandboxId: '' }) as ListContainersRequest['filter'] });
+      const containers = (res.containers ?? []).map((c) => ({ ...c, labels: restore(c.labels) })).filter((c) => matches(c.labels, req.filter?.labelSelector));
+      return { ...res, containers };
+    },
+    listContainerStats: async (req: ListContainerStatsRequest) => {
+      const res = await impl.listContainerStats!({ ...req, filter: scoped(req.filter, { id: '', podSandboxId: '' }) as ListContainerStatsRequest['filter'] });
+      const stats = (res.stats ?? [])
+        .map((st) => (st.attributes ? { ...st, attributes: { ...st.attributes, labels: restore(st.attributes.labels) } } : st))
+        .filter((st) => matches(st.attributes?.labels ?? {}, req.filter?.labelSelector));
+      return { ...res, stats };
+    },
   };
 }
 
@@ -121,7 +158,7 @@ export function dockerRuntimeFactory(choice: DockerChoice, expose: (kind: string
       clock: ctx.clock,
       onError: (err) => ctx.logger.warn(`docker runtime on ${ctx.spec.name}: ${String(err)}`),
     });
-    const scoped = scopeCri(runtime, DOCKER_NODE_LABEL, dockerNodeScope(ctx));
+    const scoped = scopeCri(runtime, DOCKER_NODE_LABEL, dockerNodeScope(ctx), Object.values(LABELS));
     return expose('docker', scoped, ctx, () => runtime.close());
   };
 }

@@ -126,7 +126,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
     const podInfo = new PodInfo(pod);
     const ns = this.nsLabels;
-    const existing = this.existingAnti.matching(this.snapshot ? this.snapshot().list() : nodes, pod, ns);
+    const snap = this.snapshot?.();
+    // No node holds a pod with required anti-affinity: nothing to match (and no pass over the nodes).
+    const existing = snap && snap.havePodsWithRequiredAntiAffinity().length === 0 ? { counts: new Map() as TopologyCounts, shared: false } : this.existingAnti.matching(snap ? snap.list() : nodes, pod, ns);
     const aff = podInfo.requiredAffinityTerms;
     const anti = podInfo.requiredAntiAffinityTerms;
     if (existing.counts.size === 0 && aff.length === 0 && anti.length === 0) return Status.skip();
