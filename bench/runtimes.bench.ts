@@ -194,7 +194,7 @@ async function processRuntime(): Promise<BenchResult[]> {
   const missing = ['/usr/bin/unshare', '/bin/busybox'].filter((p) => spawnSync('test', ['-x', p]).status !== 0);
   if (missing.length) return skipped('process runtime', `missing ${missing.join(', ')}`);
 
-  // Raw floor first and last is not needed: one pass each, the cluster not yet started.
+  // The raw floors run before the cluster starts, so its loops do not compete with them.
   const pids: number[] = [];
   const unshareArgv = ['unshare', '--pid', '--fork', '--mount', '--propagation', 'private', '--net', '--uts', '--ipc', '--', '/bin/busybox', 'sh', '-c', 'echo up; exec /bin/busybox sleep 3600'];
   let raw: number[];

@@ -52,7 +52,7 @@ describe('scopeCri with reserved label keys', () => {
     // Stand-in for runtime-docker, which lists its reserved keys out of the CRI labels.
     const hiding = { ...shared, listPodSandbox: async (req: Parameters<typeof shared.listPodSandbox>[0]) => {
       const res = await shared.listPodSandbox(req);
-      return { items: res.items.map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels).filter(([k]) => k !== 'io.kubernetes.pod.uid')) })) };
+      return { items: (res.items ?? []).map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels ?? {}).filter(([k]) => k !== 'io.kubernetes.pod.uid')) })) };
     } };
     const cri = createInProcessCriClient(scopeCri(hiding, DOCKER_NODE_LABEL, 'n', ['io.kubernetes.pod.uid']));
     try {
