@@ -50,10 +50,14 @@ describe('scopeCri with reserved label keys', () => {
   it('gives back CRI labels the runtime reserves, and filters on them', async () => {
     const shared = createFakeRuntime({ podCidr: '10.250.8.0/24' });
     // Stand-in for runtime-docker, which lists its reserved keys out of the CRI labels.
-    const hiding = { ...shared, listPodSandbox: async (req: Parameters<typeof shared.listPodSandbox>[0]) => {
-      const res = await shared.listPodSandbox(req);
-      return { items: (res.items ?? []).map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels ?? {}).filter(([k]) => k !== 'io.kubernetes.pod.uid')) })) };
-    } };
+    const hiding = {
+      ...shared,
+      async listPodSandbox(req: Parameters<typeof shared.listPodSandbox>[0]) {
+        const res = await shared.listPodSandbox(req);
+        const hide = (labels: Record<string, string | null | undefined>) => Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'io.kubernetes.pod.uid'));
+        return { items: (res.items ?? []).map((s) => ({ ...s, labels: hide(s.labels ?? {}) })) };
+      },
+    };
     const cri = createInProcessCriClient(scopeCri(hiding, DOCKER_NODE_LABEL, 'n', ['io.kubernetes.pod.uid']));
     try {
       const id = await cri.runtime.runPodSandbox({ ...sandbox('p'), labels: { 'io.kubernetes.pod.uid': 'uid-p' } });
