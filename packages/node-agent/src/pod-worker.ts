@@ -3,7 +3,7 @@ import type { Client, EventRecorder, Logger } from '@bosun/apiserver';
 import type { Container, ContainerConfig, ContainerStatus, CriClient, CriInput, LinuxContainerResources, Mount, PodSandbox, PodSandboxConfig } from '@bosun/cri';
 import type { RestartBackoff } from './backoff';
 import { apiEnvSources, containerEnv, expandCommand, resolveContainerEnv, type EnvVar } from './env';
-import { isNodeAgentError } from './errors';
+import { NodeAgentError, isNodeAgentError } from './errors';
 import { runLifecycleHandler } from './handlers';
 import type { ProbeManager } from './probes';
 import { linuxResources } from './resources';
@@ -284,10 +284,17 @@ export class PodWorker {
     if (!obs.sandbox?.ready) {
       for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
       const attempt = obs.sandbox ? obs.sandbox.attempt + 1 : 0;
-      await this.ctx.cri.runtime.runPodSandbox(sandboxConfig(pod, attempt, this.ctx.logRoot));
+      const created = await this.ctx.cri.runtime.runPodSandbox(sandboxConfig(pod, attempt, this.ctx.logRoot));
       obs = await this.observe();
+      if (!obs.sandbox) {
+        // The runtime made a sandbox it does not list for this pod (its labels lost): remove
+        // it so the retry does not collide with its name.
+        await this.ctx.cri.runtime.stopPodSandbox(created).catch(() => undefined);
+        await this.ctx.cri.runtime.removePodSandbox(created).catch(() => undefined);
+        throw new NodeAgentError('Sandbox', `the runtime created sandbox ${created} for pod ${this.describe()} but does not list it under the pod's uid label; removed it`);
+      }
     }
-    const sandboxId = obs.sandbox!.id;
+    const sandboxId = obs.sandbox.id;
     this.changed = false;
     const initState = await this.syncInitContainers(pod, obs, sandboxId);
     if (initState === 'done') await this.syncAppContainers(pod, obs, sandboxId);
