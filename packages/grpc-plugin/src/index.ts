@@ -15,3 +15,5 @@ export { invokeUnary, unaryCaller } from './invoke-unary';
 export type { InvokeUnaryOptions, PluginCallOptions, UnaryCaller, UnaryCallerOptions } from './invoke-unary';
 export { spawnPlugin, pluginNodeArgs, PluginSpawnError, isPluginSpawnError } from './spawn';
 export type { SpawnPluginOptions, SpawnedPlugin } from './spawn';
+export { runPluginMain, runIfEntry, UsageError } from './plugin-main';
+export type { ServeIo, FlagValues, StartedPlugin, PluginMainSpec } from './plugin-main';
