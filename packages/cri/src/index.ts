@@ -6,3 +6,4 @@ export type { CriClient, CriClientOptions, CriCallOptions, RuntimeClient, ImageC
 export { addCriToServer, serveCri, redactCriRequest } from './server';
 export type { AddCriOptions, ServeCriOptions, CriServerHandle, CriLogEntry } from './server';
 export type * from './types';
+export { criIdMatches, criLabelsMatch } from './filters';

@@ -3,6 +3,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RealClock, type Clock } from '@bosun/api';
 import {
+  criIdMatches,
+  criLabelsMatch,
   CriError,
   type Container,
   type ContainerConfig,
@@ -135,13 +137,6 @@ const ns = (ms: number) => Math.round(ms) * 1e6;
 const rfc3339Nano = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 const newId = () => randomBytes(32).toString('hex');
 
-function matchesLabels(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}
-
-const idMatches = (id: string, wanted: string | undefined) => !wanted || id === wanted || id.startsWith(wanted);
 
 function withDefaults<T>(v: T | null | undefined, d: T): T {
   return v ?? d;
@@ -353,9 +348,9 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       const f = req?.filter;
       const items: CriInput<PodSandbox>[] = [];
       for (const s of sandboxes.values()) {
-        if (!idMatches(s.id, f?.id)) continue;
+        if (!criIdMatches(s.id, f?.id)) continue;
         if (f?.state && s.state !== (f.state.state ?? 'SANDBOX_READY')) continue;
-        if (!matchesLabels(s.config.labels, f?.labelSelector)) continue;
+        if (!criLabelsMatch(s.config.labels, f?.labelSelector)) continue;
         items.push({ id: s.id, metadata: s.config.metadata, state: s.state, createdAt: ns(s.createdAt), labels: s.config.labels, annotations: s.config.annotations, runtimeHandler: s.runtimeHandler });
       }
       return { items };
@@ -451,9 +446,9 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       const out: CriInput<Container>[] = [];
       const pool = f?.podSandboxId ? [...(sandboxes.get(f.podSandboxId)?.containers ?? [])].map((id) => containers.get(id)!) : containers.values();
       for (const c of pool) {
-        if (!idMatches(c.id, f?.id)) continue;
+        if (!criIdMatches(c.id, f?.id)) continue;
         if (f?.state && c.state !== (f.state.state ?? 'CONTAINER_CREATED')) continue;
-        if (!matchesLabels(c.config.labels, f?.labelSelector)) continue;
+        if (!criLabelsMatch(c.config.labels, f?.labelSelector)) continue;
         out.push(toContainer(c));
       }
       return { containers: out };
@@ -497,8 +492,8 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       const f = req?.filter;
       const stats: CriInput<ContainerStats>[] = [];
       for (const c of containers.values()) {
-        if (!idMatches(c.id, f?.id) || (f?.podSandboxId && c.sandbox.id !== f.podSandboxId)) continue;
-        if (!matchesLabels(c.config.labels, f?.labelSelector)) continue;
+        if (!criIdMatches(c.id, f?.id) || (f?.podSandboxId && c.sandbox.id !== f.podSandboxId)) continue;
+        if (!criLabelsMatch(c.config.labels, f?.labelSelector)) continue;
         stats.push(toStats(c));
       }
       return { stats };

@@ -7,6 +7,8 @@ import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { RealClock, type Clock } from '@bosun/api';
 import type { CniClient, CniResult } from '@bosun/cni';
 import {
+  criIdMatches,
+  criLabelsMatch,
   CriError,
   type Container,
   type ContainerConfig,
@@ -184,13 +186,6 @@ const newId = () => randomBytes(32).toString('hex');
 const SIGTERM_SETTLE_MS = 50;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-function matchesLabels(labels: Record<string, string>, selector: Record<string, string> | undefined | null): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}
-
-const idMatches = (id: string, wanted: string | undefined | null) => !wanted || id === wanted || id.startsWith(wanted);
 
 function exitCodeOf(code: number | null, sig: NodeJS.Signals | null): number {
   if (code !== null) return code;
@@ -727,9 +722,9 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
       const f = req?.filter;
       const items: CriInput<PodSandbox>[] = [];
       for (const s of sandboxes.values()) {
-        if (!idMatches(s.id, f?.id)) continue;
+        if (!criIdMatches(s.id, f?.id)) continue;
         if (f?.state && s.state !== (f.state.state ?? 'SANDBOX_READY')) continue;
-        if (!matchesLabels(s.config.labels, f?.labelSelector)) continue;
+        if (!criLabelsMatch(s.config.labels, f?.labelSelector)) continue;
         items.push({ id: s.id, metadata: s.config.metadata, state: s.state, createdAt: ns(s.createdAt), labels: s.config.labels, annotations: s.config.annotations, runtimeHandler: s.runtimeHandler });
       }
       return { items };
@@ -861,9 +856,9 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
       const out: CriInput<Container>[] = [];
       for (const c of containers.values()) {
         if (f?.podSandboxId && c.sandboxId !== f.podSandboxId) continue;
-        if (!idMatches(c.id, f?.id)) continue;
+        if (!criIdMatches(c.id, f?.id)) continue;
         if (f?.state && c.state !== (f.state.state ?? 'CONTAINER_CREATED')) continue;
-        if (!matchesLabels(c.config.labels, f?.labelSelector)) continue;
+        if (!criLabelsMatch(c.config.labels, f?.labelSelector)) continue;
         out.push(toContainer(c));
       }
       return { containers: out };
@@ -933,8 +928,8 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
       const f = req?.filter;
       const stats: CriInput<ContainerStats>[] = [];
       for (const c of containers.values()) {
-        if (!idMatches(c.id, f?.id) || (f?.podSandboxId && c.sandboxId !== f.podSandboxId)) continue;
-        if (!matchesLabels(c.config.labels, f?.labelSelector)) continue;
+        if (!criIdMatches(c.id, f?.id) || (f?.podSandboxId && c.sandboxId !== f.podSandboxId)) continue;
+        if (!criLabelsMatch(c.config.labels, f?.labelSelector)) continue;
         stats.push(toStats(c));
       }
       return { stats };
