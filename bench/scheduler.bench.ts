@@ -14,7 +14,10 @@
  * Run alone with `npx tsx bench/scheduler.bench.ts`, or `pnpm bench:scheduler`. Sizes can
  * be scaled with BENCH_SCHED_SCALE (e.g. 0.2 for a quick look). About 2 minutes on 2 cores.
  */
-import { performance } from 'node:perf_hooks';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
+import { join } from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -134,9 +137,12 @@ async function cluster(nodes: number, existing: (i: number) => Pod | undefined, 
   const boundAt = new Map<string, number>();
   const boundTo = new Map<string, string>();
   const binder = async (ns: string, name: string, nodeName: string) => {
-    await client.bind!(ns, name, nodeName);
+    const bound = await client.bind!(ns, name, nodeName);
     boundAt.set(name, performance.now());
     boundTo.set(name, nodeName);
+    // The bound pod, as DefaultBinder's own binder returns it: the scheduler then sees
+    // PodScheduled=True already written and skips its follow-up condition update.
+    return bound;
   };
   const scheduler = createScheduler({ client, clock, profiles: [{ schedulerName: 'default-scheduler', pluginConfig: { DefaultBinder: { binder } } }] });
   const running = scheduler.run();
@@ -173,6 +179,16 @@ async function throughput(w: Workload): Promise<BenchResult> {
   const c = await cluster(w.nodes, w.existingPod, w.existing, w.namespaces);
   try {
     const pods = Array.from({ length: w.measured }, (_, i) => w.measuredPod(i));
+    let gcMs = 0;
+    let gcCount = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gcMs += e.duration;
+        gcCount++;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const profiler = await startProfiler(w.name);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     let created = 0;
@@ -184,6 +200,8 @@ async function throughput(w: Workload): Promise<BenchResult> {
     await until(`${w.name}: all ${w.measured} pods bound`, () => c.boundAt.size === w.measured, 600_000);
     const t1 = Math.max(...c.boundAt.values());
     const cpu = process.cpuUsage(cpu0);
+    gcObserver.disconnect();
+    await profiler?.stop();
     const rate = w.measured / ((t1 - t0) / 1000);
     // CPU time of this process over the window: the figure that does not move when other
     // processes share the cores (wall-clock throughput does).
@@ -194,11 +212,37 @@ async function throughput(w: Workload): Promise<BenchResult> {
       name: `${w.name}: ${w.nodes} nodes, ${w.existing} existing, ${w.measured} measured pods`,
       value: rate,
       unit: 'pods/s',
-      note: `${(rate / w.floor).toFixed(2)}× kube-scheduler's floor of ${w.floor} pods/s; ${perCpuSecond.toFixed(0)} pods per CPU-second (${(perCpuSecond / w.floor).toFixed(2)}×); creating the ${created} pods took ${((tCreated - t0) / 1000).toFixed(1)} s of the ${((t1 - t0) / 1000).toFixed(1)} s${check}`,
+      note: `${(rate / w.floor).toFixed(2)}× kube-scheduler's floor of ${w.floor} pods/s; ${perCpuSecond.toFixed(0)} pods per CPU-second (${(perCpuSecond / w.floor).toFixed(2)}×); creating the ${created} pods took ${((tCreated - t0) / 1000).toFixed(1)} s of the ${((t1 - t0) / 1000).toFixed(1)} s; ${gcCount} GC pauses, ${(gcMs / 1000).toFixed(2)} s${check}`,
     };
   } finally {
     await c.stop();
   }
+}
+
+/**
+ * With BENCH_SCHED_PROFILE=<dir>, a V8 CPU profile of the measured window only (set-up
+ * excluded) is written to `<dir>/<workload>.cpuprofile`, for Chrome DevTools or speedscope.
+ */
+async function startProfiler(workload: string): Promise<{ stop(): Promise<void> } | undefined> {
+  const dir = process.env.BENCH_SCHED_PROFILE;
+  if (!dir) return undefined;
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${workload.replace(/[^\w.-]+/g, '-')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      process.stderr.write(`  CPU profile of the measured window: ${file}\n`);
+    },
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {

@@ -129,6 +129,13 @@ interface UpdatePlan {
   skipPrepare?: boolean;
   /** Where the proposed object came from, for how ill-typed values are refused. */
   source?: 'body' | 'patch';
+  /**
+   * The proposed object is the stored one with a few server-chosen fields set (the
+   * binding subresource): no type check, defaulting or kind validation, as upstream's
+   * binding storage writes through GuaranteedUpdate without the pod strategy. Admission
+   * still runs.
+   */
+  serverBuilt?: boolean;
 }
 
 interface UpdateOutcome {
@@ -568,7 +575,7 @@ export class ApiServer {
       // A body's proposed object is built from this request's private copy and the stored
       // object's copies only, so the store may hand it back instead of parsing one; a
       // patch result may hold parts of the caller's patch, a plugin values it keeps.
-      const owned = plan.source === 'body' && this.mutating.length === 0;
+      const owned = (plan.source === 'body' || plan.serverBuilt === true) && this.mutating.length === 0;
       const stored = await this.store.guaranteedUpdate(key, tryUpdate, plan.preconditions, owned ? OWNED : undefined);
       if (r.kind === NAMESPACE_KIND && r.group === '') this.namespaces.observe(stored);
       if (this.deletable(r, stored)) {
@@ -584,7 +591,7 @@ export class ApiServer {
   private async prepareUpdate(r: Resource, proposed: KubeObject, old: KubeObject, plan: UpdatePlan): Promise<void> {
     const om = old.metadata ?? {};
     checkPreconditions(r, om.name ?? '', old, plan.preconditions);
-    checkTypes(r.info, proposed, plan.source ?? 'patch');
+    if (!plan.serverBuilt) checkTypes(r.info, proposed, plan.source ?? 'patch');
     proposed.apiVersion = r.apiVersion;
     proposed.kind = r.kind;
     const meta = metaOf(proposed);
@@ -610,13 +617,13 @@ export class ApiServer {
     }
     if (plan.subresource === '' && !plan.skipPrepare) r.strategy.prepareForUpdate?.(proposed, old);
     if (plan.subresource === 'status') r.strategy.prepareForStatusUpdate?.(proposed, old);
-    r.info.defaulter?.(proposed);
+    if (!plan.serverBuilt) r.info.defaulter?.(proposed);
     const dryRun = !!plan.dryRun;
     if (this.mutating.length) await runMutating(this.mutating, this.attrs(r, 'UPDATE', plan.subresource, proposed, old, dryRun));
     const m = metaOf(proposed);
     pinServerMetadata(m, om);
     if (om.generation !== undefined) m.generation = specChanged(proposed, old) ? om.generation + 1 : om.generation;
-    throwIfInvalid(r, proposed, validateUpdate(r.info, proposed, old));
+    if (!plan.serverBuilt) throwIfInvalid(r, proposed, validateUpdate(r.info, proposed, old));
     if (this.validating.length) await runValidating(this.validating, this.attrs(r, 'UPDATE', plan.subresource, proposed, old, dryRun));
   }
 
@@ -904,10 +911,12 @@ export class ApiServer {
     const out = await this.updateObject(r, this.key(r, namespace, podName), {
       subresource: 'binding',
       dryRun: opts.dryRun,
+      serverBuilt: true,
       build: (pod) => {
-        const spec = (isRecord(pod.spec) ? pod.spec : (pod.spec = {})) as { nodeName?: string };
+        const spec = (isRecord(pod.spec) ? pod.spec : (pod.spec = {})) as { nodeName?: string; schedulingGates?: unknown[] };
         if (pod.metadata?.deletionTimestamp) throw ApiError.conflict('pods/binding', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
         if (spec.nodeName) throw ApiError.conflict('pods/binding', podName, `pod ${podName} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
+        if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) throw ApiError.conflict('pods/binding', podName, `pod ${podName} has non-empty .spec.schedulingGates`);
         spec.nodeName = nodeName;
         // As upstream's binding storage: the pod is marked scheduled in the same write.
         const status = (isRecord(pod.status) ? pod.status : (pod.status = {})) as { conditions?: Array<Record<string, unknown>> };

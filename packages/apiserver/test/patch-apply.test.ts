@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScheme, type Deployment, type KubeObject } from '@bosun/api';
+import { createScheme, type Deployment, type KubeObject, type Pod } from '@bosun/api';
 import { createTestEnv, LAST_APPLIED_ANNOTATION } from '../src/index';
 import { configMap, deployment, expectApiError, pod } from './fixtures';
 
@@ -220,5 +220,34 @@ describe('binding', () => {
     const e = await expectApiError(env.client.bind!('default', 'p', 'node-2'), 'Conflict', 409);
     expect(e.message).toBe('Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "node-1"');
     await expectApiError(env.client.bind!('default', 'missing', 'node-1'), 'NotFound');
+  });
+
+  it('refuses a pod with scheduling gates and one being deleted, and an empty target, storing nothing', async () => {
+    await using env = await createTestEnv();
+    const gated = pod('gated');
+    gated.spec!.schedulingGates = [{ name: 'example.com/wait' }];
+    await env.client.create(gated);
+    const e = await expectApiError(env.client.bind!('default', 'gated', 'node-1'), 'Conflict', 409);
+    expect(e.message).toBe('Operation cannot be fulfilled on pods/binding "gated": pod gated has non-empty .spec.schedulingGates');
+    await expectApiError(env.client.bind!('default', 'gated', ''), 'Invalid', 422);
+    const kept = (await env.client.get('v1', 'Pod', 'default', 'gated')) as Pod;
+    expect(kept.spec?.nodeName).toBeUndefined();
+    expect(kept.status?.conditions ?? []).toEqual([]);
+
+    const held = pod('held');
+    held.metadata!.finalizers = ['example.com/hold'];
+    await env.client.create(held);
+    await env.client.delete('v1', 'Pod', 'default', 'held', { gracePeriodSeconds: 0 });
+    const d = await expectApiError(env.client.bind!('default', 'held', 'node-1'), 'Conflict', 409);
+    expect(d.message).toBe('Operation cannot be fulfilled on pods/binding "held": pod held is being deleted, cannot be assigned to a host');
+  });
+
+  it('writes only nodeName and the PodScheduled condition: the rest of the pod is as stored', async () => {
+    await using env = await createTestEnv();
+    const created = (await env.client.create(pod('p'))) as Pod;
+    const bound = (await env.client.bind!('default', 'p', 'node-1')) as Pod;
+    expect(bound.spec).toEqual({ ...created.spec, nodeName: 'node-1' });
+    expect(bound.metadata?.labels).toEqual(created.metadata?.labels);
+    expect(Number(bound.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
   });
 });

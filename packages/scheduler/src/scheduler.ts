@@ -5,7 +5,7 @@ import { SchedulerCache } from './cache/cache';
 import { SchedulerError } from './errors';
 import { CycleState } from './framework/cycle-state';
 import { fitErrorMessage, newDiagnosis, type Diagnosis } from './framework/fit-error';
-import { Framework, type NodePluginScores } from './framework/framework';
+import { Framework } from './framework/framework';
 import type { ClusterEvent, QueuedPodInfo } from './framework/interface';
 import type { NodeInfo } from './framework/node-info';
 import { PodInfo } from './framework/pod-info';
@@ -324,21 +324,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return { feasible, diagnosis, numAllNodes: all.length };
   }
 
-  function selectHost(scores: NodePluginScores[]): string {
-    let best = scores[0];
+  /** The best-scored node; ties are broken at random, each tied node equally likely. */
+  function selectHost(nodes: readonly NodeInfo[], totals: Float64Array): string {
+    let best = 0;
     let ties = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i];
-      if (s.totalScore > best.totalScore) {
-        best = s;
+    for (let i = 1; i < nodes.length; i++) {
+      if (totals[i] > totals[best]) {
+        best = i;
         ties = 1;
-      } else if (s.totalScore === best.totalScore) {
+      } else if (totals[i] === totals[best]) {
         ties++;
-        if (random() * ties < 1) best = s; // reservoir sampling: each tie equally likely
+        if (random() * ties < 1) best = i; // reservoir sampling
       }
     }
-    return best.name;
+    return nodes[best].name;
   }
+
+  // Score totals of the current cycle, reused (grown when a cycle has more feasible nodes).
+  let totals = new Float64Array(0);
 
   /** The node chosen for `pod`; throws a FitError when none fits, another Error on failures. */
   function schedulePod(fwk: Framework, state: CycleState, pod: Pod): string {
@@ -348,10 +351,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (feasible.length === 1) return feasible[0].name;
     const pre = fwk.runPreScorePlugins(state, pod, feasible);
     if (!pre.isSuccess()) throw pre.asError();
-    if (fwk.scorePlugins.length === 0) return selectHost(feasible.map((n) => ({ name: n.name, totalScore: 1, scores: [] })));
-    const { scores, status } = fwk.runScorePlugins(state, pod, feasible);
+    if (totals.length < feasible.length) totals = new Float64Array(feasible.length);
+    const status = fwk.runScorePluginsTotals(state, pod, feasible, totals);
     if (!status.isSuccess()) throw status.asError();
-    return selectHost(scores);
+    return selectHost(feasible, totals);
   }
 
   async function updatePodCondition(pod: Pod, condition: { status: 'True' | 'False'; reason?: string; message?: string }, nominatedNodeName?: string): Promise<void> {

@@ -377,7 +377,25 @@ export class Framework implements Handle {
    * after normalization is an error, as upstream.
    */
   runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { scores: NodePluginScores[]; status: Status } {
-    const out: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0, scores: [] }));
+    const totals = new Float64Array(nodes.length);
+    const breakdown: { plugin: string; score: number }[][] = nodes.map(() => []);
+    const status = this.scoreNodes(state, pod, nodes, totals, breakdown);
+    if (!status.isSuccess()) return { scores: [], status };
+    return { scores: nodes.map((n, i) => ({ name: n.name, totalScore: totals[i], scores: breakdown[i] })), status };
+  }
+
+  /**
+   * Score without the per-plugin breakdown: `totals[i]` becomes the weighted sum of
+   * `nodes[i]`'s scores (what the scheduler selects on). The scheduler calls this for
+   * every cycle; {@link Framework.runScorePlugins} adds each plugin's part, which costs
+   * an object per node and plugin.
+   */
+  runScorePluginsTotals(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], totals: Float64Array): Status {
+    totals.fill(0, 0, nodes.length);
+    return this.scoreNodes(state, pod, nodes, totals, undefined);
+  }
+
+  private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], totals: Float64Array, breakdown: { plugin: string; score: number }[][] | undefined): Status {
     // One NodeScore per node, reused by every plugin (reset by index, in case a
     // NormalizeScore reordered the array).
     const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
@@ -392,22 +410,22 @@ export class Framework implements Handle {
         const ext = p.scoreExtensions?.();
         if (ext) {
           const s = asStatus(ext.normalizeScore(state, pod, scores));
-          if (!s.isSuccess()) return { scores: [], status: Status.error(`running Normalize on Score plugin ${JSON.stringify(p.name)}: ${s.message()}`).withPlugin(p.name) };
+          if (!s.isSuccess()) return Status.error(`running Normalize on Score plugin ${JSON.stringify(p.name)}: ${s.message()}`).withPlugin(p.name);
         }
       } catch (e) {
-        return { scores: [], status: Status.error(e).withPlugin(p.name) };
+        return Status.error(e).withPlugin(p.name);
       }
       const w = this.weights.get(p.name) ?? 1;
       for (let i = 0; i < scores.length; i++) {
         const sc = scores[i].score;
         if (!(sc >= MIN_NODE_SCORE && sc <= MAX_NODE_SCORE)) {
-          return { scores: [], status: Status.error(`plugin ${JSON.stringify(p.name)} returns an invalid score ${sc}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`).withPlugin(p.name) };
+          return Status.error(`plugin ${JSON.stringify(p.name)} returns an invalid score ${sc}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`).withPlugin(p.name);
         }
-        out[i].scores.push({ plugin: p.name, score: sc * w });
-        out[i].totalScore += sc * w;
+        totals[i] += sc * w;
+        breakdown?.[i].push({ plugin: p.name, score: sc * w });
       }
     }
-    return { scores: out, status: Status.success };
+    return Status.success;
   }
 
   /** Reserve: Success, or the first failure (the caller then runs {@link Framework.runReservePluginsUnreserve}). */

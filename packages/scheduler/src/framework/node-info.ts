@@ -96,7 +96,13 @@ export interface ImageStateSummary {
  * {@link NodeInfo.addPod} and {@link NodeInfo.removePod}.
  */
 export class NodeInfo {
-  node: Node | undefined;
+  // The Node, and what Filter and Score read from it for every node of every cycle, kept
+  // here: one object to load instead of a walk through the frozen Node's nested objects.
+  private nodeObject: Node | undefined = undefined;
+  private cachedName = '';
+  private cachedTaints: readonly core.Taint[] = NO_TAINTS;
+  private cachedLabels: Readonly<Record<string, string>> = NO_LABELS;
+  private cachedUnschedulable = false;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
@@ -114,17 +120,32 @@ export class NodeInfo {
     for (const p of pods) this.addPod(p);
   }
 
+  /** The Node (undefined before it is known, or after it was deleted while pods remain). */
+  get node(): Node | undefined {
+    return this.nodeObject;
+  }
+  set node(node: Node | undefined) {
+    this.nodeObject = node;
+    this.cachedName = node?.metadata?.name ?? '';
+    this.cachedTaints = node?.spec?.taints ?? NO_TAINTS;
+    this.cachedLabels = node?.metadata?.labels ?? NO_LABELS;
+    this.cachedUnschedulable = node?.spec?.unschedulable === true;
+  }
   /** The node's name ('' before the Node is known). */
   get name(): string {
-    return this.node?.metadata?.name ?? '';
+    return this.cachedName;
   }
   /** The node's taints. */
   get taints(): readonly core.Taint[] {
-    return this.node?.spec?.taints ?? NO_TAINTS;
+    return this.cachedTaints;
   }
   /** The node's labels. */
   get labels(): Readonly<Record<string, string>> {
-    return this.node?.metadata?.labels ?? NO_LABELS;
+    return this.cachedLabels;
+  }
+  /** The node's `spec.unschedulable`. */
+  get unschedulable(): boolean {
+    return this.cachedUnschedulable;
   }
 
   /** Sets or replaces the Node; allocatable comes from `status.allocatable`, or `status.capacity` when absent. */

@@ -31,4 +31,14 @@ describe('ImageLocality', () => {
     expect(pl.score(s, pod('p', { image: 'small' }), snap.get('tag-latest')!)).toBeGreaterThan(0);
     expect(pl.score(s, pod('p', { image: 'big:1' }), snap.get('none')!)).toBe(0);
   });
+
+  it('skips scoring (PreScore Skip) when no node holds any of the pod\'s images, and scores otherwise', () => {
+    const snap = Snapshot.of([new NodeInfo(node('has', { images: [{ names: ['big:1'], sizeBytes: 800 * MB }] })), new NodeInfo(node('none'))]);
+    const pl = new ImageLocality({ snapshot: () => snap } as unknown as Handle);
+    const nodes = snap.list();
+    expect(pl.preScore(new CycleState(), pod('p', { image: 'nobody-has-this:2' })).isSkip()).toBe(true);
+    expect(pl.preScore(new CycleState(), pod('p', { image: 'big:1' })).isSuccess()).toBe(true);
+    // What Skip stands for: every node would have scored 0.
+    for (const n of nodes) expect(pl.score(new CycleState(), pod('p', { image: 'nobody-has-this:2' }), n)).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Pod } from '@bosun/api';
 import type { CycleState } from '../framework/cycle-state';
-import { MAX_NODE_SCORE, type Handle, type PluginFactory, type ScorePlugin } from '../framework/interface';
+import { MAX_NODE_SCORE, type Handle, type PluginFactory, type PreScorePlugin, type ScorePlugin } from '../framework/interface';
+import { Status } from '../framework/status';
 import type { ImageStateSummary, NodeInfo } from '../framework/node-info';
 import { normalizedImageName } from '../framework/snapshot';
 
@@ -23,7 +24,7 @@ export function calculatePriority(sumScores: number, numContainers: number): num
 }
 
 /** Score: favours nodes that already hold the pod's images (big, rare images count most). */
-export class ImageLocality implements ScorePlugin {
+export class ImageLocality implements PreScorePlugin, ScorePlugin {
   static readonly pluginName = 'ImageLocality';
   readonly name = ImageLocality.pluginName;
 
@@ -32,6 +33,16 @@ export class ImageLocality implements ScorePlugin {
   private lastImages: readonly string[] = [];
 
   constructor(private readonly handle: Handle) {}
+
+  /**
+   * Skip when no node of the snapshot holds any of the pod's images: every node would
+   * score 0 (a pod of images nobody has yet, and every node without image lists, as on
+   * simulated nodes).
+   */
+  preScore(_s: CycleState, pod: Pod): Status {
+    const snapshot = this.handle.snapshot();
+    return this.imagesOf(pod).some((image) => snapshot.imageNodeCount(image) > 0) ? Status.success : Status.skip();
+  }
 
   score(_s: CycleState, pod: Pod, node: NodeInfo): number {
     const total = this.handle.snapshot().list().length || 1;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { node, pod } from '../../test/fixtures';
 import { CycleState } from '../framework/cycle-state';
 import { NodeInfo } from '../framework/node-info';
@@ -29,5 +30,36 @@ describe('NodeResourcesBalancedAllocation', () => {
 
   it('skips best-effort pods', () => {
     expect(new NodeResourcesBalancedAllocation().preScore(new CycleState(), pod('p')).isSkip()).toBe(true);
+  });
+});
+
+describe('NodeResourcesBalancedAllocation: the cpu-and-memory fast path', () => {
+  // An extended resource the pod does not request is left out of the score, and makes
+  // the plugin take the general (vector) path: both must agree.
+  it('scores as the general path does', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('0', '2', '8'),
+        fc.constantFrom('0', '4Gi', '32Gi'),
+        fc.array(fc.record({ cpuMilli: fc.integer({ min: 0, max: 9000 }), memMi: fc.integer({ min: 0, max: 40_000 }) }), { maxLength: 6 }),
+        fc.record({ cpuMilli: fc.integer({ min: 1, max: 3000 }), memMi: fc.integer({ min: 1, max: 9000 }) }),
+        (cpu, memory, existing, want) => {
+          const n = new NodeInfo(
+            node('n', { cpu, memory }),
+            ...existing.map((e, i) => pod(`e${i}`, { cpu: e.cpuMilli ? `${e.cpuMilli}m` : undefined, memory: e.memMi ? `${e.memMi}Mi` : undefined })),
+          );
+          const p = pod('p', { cpu: `${want.cpuMilli}m`, memory: `${want.memMi}Mi` });
+          const score = (resources: { name: string; weight: number }[]) => {
+            const pl = new NodeResourcesBalancedAllocation({ resources });
+            const s = new CycleState();
+            pl.preScore(s, p);
+            return pl.score(s, p, n);
+          };
+          const cpuMemory = [{ name: 'memory', weight: 2 }, { name: 'cpu', weight: 1 }];
+          expect(score(cpuMemory)).toBe(score([...cpuMemory, { name: 'example.com/gpu', weight: 1 }]));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,7 +4,7 @@ import { MAX_NODE_SCORE, type PluginFactory, type PreScorePlugin, type ScorePlug
 import type { NodeInfo } from '../framework/node-info';
 import { podRequests, type Resource } from '../framework/resource';
 import { Status } from '../framework/status';
-import { DEFAULT_RESOURCE_SPECS, scoreResourceAllocation, validateResourceSpecs, type ResourceSpec } from './resource-allocation';
+import { DEFAULT_RESOURCE_SPECS, cpuMemoryWeights, scoreResourceAllocation, validateResourceSpecs, type ResourceSpec } from './resource-allocation';
 
 /** Args of {@link NodeResourcesBalancedAllocation}: the resources balanced (cpu and memory by default). */
 export interface NodeResourcesBalancedAllocationArgs {
@@ -51,10 +51,13 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   static readonly pluginName = 'NodeResourcesBalancedAllocation';
   readonly name = NodeResourcesBalancedAllocation.pluginName;
   private readonly resources: readonly ResourceSpec[];
+  /** Exactly cpu and memory: {@link NodeResourcesBalancedAllocation.score} reads the two fields directly. */
+  private readonly cpuMemoryOnly: boolean;
 
   constructor(args: NodeResourcesBalancedAllocationArgs = {}) {
     if (args.resources) validateResourceSpecs(args.resources, 'resources');
     this.resources = args.resources ?? DEFAULT_RESOURCE_SPECS;
+    this.cpuMemoryOnly = cpuMemoryWeights(this.resources) !== undefined;
   }
 
   preScore(state: CycleState, pod: Pod): Status {
@@ -66,6 +69,16 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
 
   score(state: CycleState, pod: Pod, node: NodeInfo): number {
     const req = state.tryRead(preScoreKey) ?? podRequests(pod);
+    if (this.cpuMemoryOnly) {
+      // What balancedResourceScorer computes for two resources (weights do not matter to
+      // it): half the difference of the requested fractions, without the vectors.
+      const alloc = node.allocatable;
+      const used = node.requested;
+      if (alloc.milliCPU === 0 || alloc.memory === 0) return MAX_NODE_SCORE;
+      const cpu = Math.min(1, (used.milliCPU + req.milliCPU) / alloc.milliCPU);
+      const memory = Math.min(1, (used.memory + req.memory) / alloc.memory);
+      return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
+    }
     return scoreResourceAllocation(node, req, req, this.resources, balancedResourceScorer, true);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { node, pod } from '../../test/fixtures';
 import { CycleState } from '../framework/cycle-state';
 import { NodeInfo } from '../framework/node-info';
@@ -96,5 +97,38 @@ describe('NodeResourcesFit score', () => {
   ])('the broken linear function at %i is %i', (x, y) => {
     const f = brokenLinearFunction([{ utilization: 0, score: 0 }, { utilization: 50, score: 50 }, { utilization: 100, score: 75 }]);
     expect(f(x)).toBe(y);
+  });
+});
+
+describe('NodeResourcesFit score: the cpu-and-memory fast path', () => {
+  // With an extended resource the pod does not request added to the scored resources,
+  // the plugin takes the general (vector) path, and that resource is left out of the
+  // score: the two configurations must agree on every node.
+  const GPU_SPEC = { name: 'example.com/gpu', weight: 5 };
+  it.each(['LeastAllocated', 'MostAllocated'] as const)('%s scores as the general path does', (type) => {
+    fc.assert(
+      fc.property(
+        fc.record({ cpu: fc.integer({ min: 1, max: 9 }), cpuW: fc.integer({ min: 1, max: 100 }), memW: fc.integer({ min: 1, max: 100 }) }),
+        fc.array(fc.record({ cpuMilli: fc.integer({ min: 0, max: 12_000 }), memMi: fc.integer({ min: 0, max: 40_000 }) }), { maxLength: 6 }),
+        fc.record({ cpuMilli: fc.integer({ min: 0, max: 3000 }), memMi: fc.integer({ min: 0, max: 9000 }) }),
+        fc.constantFrom('0', '4', '16'),
+        (cfg, existing, want, memGi) => {
+          const n = new NodeInfo(
+            node('n', { cpu: String(cfg.cpu), memory: `${memGi}Gi` }),
+            ...existing.map((e, i) => pod(`e${i}`, { cpu: e.cpuMilli ? `${e.cpuMilli}m` : undefined, memory: e.memMi ? `${e.memMi}Mi` : undefined })),
+          );
+          const p = pod('p', { cpu: want.cpuMilli ? `${want.cpuMilli}m` : undefined, memory: want.memMi ? `${want.memMi}Mi` : undefined });
+          const resources = [{ name: 'cpu', weight: cfg.cpuW }, { name: 'memory', weight: cfg.memW }];
+          const score = (rs: typeof resources) => {
+            const pl = new NodeResourcesFit({ scoringStrategy: { type, resources: rs } });
+            const s = new CycleState();
+            pl.preScore(s, p);
+            return pl.score(s, p, n);
+          };
+          expect(score(resources)).toBe(score([...resources, GPU_SPEC]));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

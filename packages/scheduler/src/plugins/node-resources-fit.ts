@@ -13,7 +13,7 @@ import {
 import type { NodeInfo } from '../framework/node-info';
 import { podRequests, CPU, EPHEMERAL_STORAGE, MEMORY, type Resource } from '../framework/resource';
 import { Status } from '../framework/status';
-import { DEFAULT_RESOURCE_SPECS, scoreResourceAllocation, validateResourceSpecs, type ResourceScorer, type ResourceSpec } from './resource-allocation';
+import { DEFAULT_RESOURCE_SPECS, cpuMemoryWeights, scoreResourceAllocation, validateResourceSpecs, type ResourceScorer, type ResourceSpec } from './resource-allocation';
 
 /** A point of the RequestedToCapacityRatio shape: utilization 0–100 → score 0–10. */
 export interface UtilizationShapePoint {
@@ -192,6 +192,8 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   private readonly ignoredGroups: Set<string>;
   private readonly resources: readonly ResourceSpec[];
   private readonly scorer: ResourceScorer;
+  /** LeastAllocated or MostAllocated over cpu and memory only: the per-resource score and the two weights (a fast path of {@link NodeResourcesFit.score}). */
+  private readonly cpuMemory?: { per: (requested: number, capacity: number) => number; cpu: number; memory: number };
 
   constructor(args: NodeResourcesFitArgs = {}) {
     validateArgs(args);
@@ -209,6 +211,8 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
       default:
         this.scorer = weightedScorer(this.resources, leastRequestedScore);
     }
+    const weights = cpuMemoryWeights(this.resources);
+    if (weights && s.type !== 'RequestedToCapacityRatio') this.cpuMemory = { per: s.type === 'MostAllocated' ? mostRequestedScore : leastRequestedScore, ...weights };
   }
 
   preFilter(state: CycleState, pod: Pod): Status {
@@ -232,6 +236,24 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
 
   score(state: CycleState, pod: Pod, node: NodeInfo): number {
     const s = state.tryRead(preScoreKey) ?? { requests: podRequests(pod), nonZero: podRequests(pod, { nonZero: true }) };
+    const fast = this.cpuMemory;
+    if (fast) {
+      // What scoreResourceAllocation + weightedScorer compute for cpu and memory (with
+      // their non-zero defaults), without the vectors.
+      const alloc = node.allocatable;
+      const used = node.nonZeroRequested;
+      let score = 0;
+      let weights = 0;
+      if (alloc.milliCPU !== 0) {
+        score += fast.per(used.milliCPU + s.nonZero.milliCPU, alloc.milliCPU) * fast.cpu;
+        weights += fast.cpu;
+      }
+      if (alloc.memory !== 0) {
+        score += fast.per(used.memory + s.nonZero.memory, alloc.memory) * fast.memory;
+        weights += fast.memory;
+      }
+      return weights === 0 ? 0 : Math.trunc(score / weights);
+    }
     return scoreResourceAllocation(node, s.requests, s.nonZero, this.resources, this.scorer, false);
   }
 

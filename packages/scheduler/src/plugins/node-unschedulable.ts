@@ -19,7 +19,7 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NodeUnschedulable.pluginName;
 
   filter(_s: CycleState, pod: Pod, node: NodeInfo): Status {
-    if (!node.node?.spec?.unschedulable) return Status.success;
+    if (!node.unschedulable) return Status.success;
     const taint = { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' };
     if ((pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, taint))) return Status.success;
     return Status.unschedulableAndUnresolvable(ERR_REASON_UNSCHEDULABLE);

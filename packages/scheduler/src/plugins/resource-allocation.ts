@@ -58,6 +58,19 @@ export function scoreResourceAllocation(
   return scorer(requested, allocatable);
 }
 
+/**
+ * The weights of cpu and memory when `resources` is exactly those two (in either order):
+ * the defaults and the usual configuration. Scorers then read the two fields of the
+ * node's Resources directly instead of going through {@link scoreResourceAllocation}'s
+ * vectors (scoring runs for every feasible node of every cycle).
+ */
+export function cpuMemoryWeights(resources: readonly ResourceSpec[]): { cpu: number; memory: number } | undefined {
+  if (resources.length !== 2) return undefined;
+  const cpu = resources.find((r) => r.name === CPU);
+  const memory = resources.find((r) => r.name === MEMORY);
+  return cpu && memory ? { cpu: cpu.weight, memory: memory.weight } : undefined;
+}
+
 /** Validates a ResourceSpec list (names set and unique, weights integers in [1, 100]). */
 export function validateResourceSpecs(specs: readonly ResourceSpec[], path: string): void {
   const seen = new Set<string>();

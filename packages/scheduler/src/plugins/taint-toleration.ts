@@ -45,6 +45,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   score(s: CycleState, pod: Pod, node: NodeInfo): number {
+    if (node.taints.length === 0) return 0;
     return countIntolerable(node.taints, s.tryRead(preScoreKey) ?? preferNoScheduleTolerations(pod));
   }
 
