@@ -14,7 +14,7 @@ describeScenarios('containerd', skip, async () => {
     const cluster = await createCluster({ nodes: 1, runtime: { criEndpoint: ctrd.endpoint }, clusterCIDR: '10.213.0.0/16', logger: quiet, nodeAgent: { relistIntervalMs: 200 } });
     return {
       cluster,
-      podIPPrefix: '10.88.84.',
+      podIP: /^10\.88\.84\.\d+$/,
       containerIdScheme: /^containerd:\/\/[0-9a-f]{64}$/,
       async teardown() {
         await cluster.stop();

@@ -1,21 +1,24 @@
 // ONE list of the seed notes' scenarios, run with the same assertions on every runtime
 // (process, Docker, containerd): init containers with busybox `sh -c`, lifecycle hooks,
 // env / ConfigMap / Secret / downward API, an emptyDir shared by two containers, a Job's
-// completions and parallelism, and a liveness restart. Each runtime's file starts its
-// daemon and cluster and calls {@link describeScenarios}. Images are pulled
-// IfNotPresent: the hosts are offline, the busybox image is imported beforehand.
+// completions and parallelism, a liveness restart, and the StatefulSet walkthrough with
+// claims provisioned by the hostpath CSI driver. Each runtime's file starts its daemon
+// and cluster and calls {@link describeScenarios}. Images are pulled IfNotPresent: the
+// hosts are offline, the busybox image is imported beforehand. This is the one place
+// these seeds are asserted: test/e2e keeps only what is not here.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Job, Pod, core } from '@bosun/api';
+import type { Job, Pod, StatefulSet, core } from '@bosun/api';
 import type { Cluster } from '@bosun/cluster';
+import { HOSTPATH_DRIVER_NAME, HOSTPATH_TOPOLOGY_KEY } from '@bosun/storage-hostpath';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerStatus, eventually, hostDir, seed } from '../e2e/support';
 
 /** What a runtime's file provides to the scenarios. */
 export interface RuntimeTarget {
   cluster: Cluster;
-  /** Pod IPs on this runtime start with it (the node's pod CIDR, or containerd's own CNI subnet). */
-  podIPPrefix: string;
+  /** Pod IPs on this runtime match it (the nodes' pod CIDRs, or containerd's own CNI subnet). */
+  podIP: RegExp;
   /** The container ID scheme the runtime reports (`docker://`, `containerd://`, …). */
   containerIdScheme: RegExp;
   /** Stops the cluster and the daemon. */
@@ -42,7 +45,7 @@ const logsOf = (c: Cluster, pod: string, container?: string) => eventually(`${po
 export const SCENARIOS: Scenario[] = [
   [
     'runs init containers (busybox sh -c) one at a time, in order, then the app (seed myapp-pod)',
-    async ({ cluster, podIPPrefix, containerIdScheme }, dirs) => {
+    async ({ cluster, podIP, containerIdScheme }, dirs) => {
       const flags = hostDir('init');
       dirs.push(flags);
       const p = seed<Pod>('004_933d4accde4b7d3e-01-pod.yaml');
@@ -60,6 +63,9 @@ export const SCENARIOS: Scenario[] = [
       await eventually('init-myservice waiting', async () => ((await cluster.logs('default', 'myapp-pod', { container: 'init-myservice' })).includes('waiting for myservice') ? true : undefined));
       const waiting = await cluster.client.get('v1', 'Pod', 'default', 'myapp-pod');
       expect(waiting.status?.phase).toBe('Pending');
+      // Not started while the first one runs (upstream reports them waiting with reason PodInitializing).
+      expect(containerStatus(waiting, 'init-mydb')?.state?.waiting).toBeDefined();
+      expect(containerStatus(waiting, 'myapp-container')?.state?.waiting).toBeDefined();
       expect(containerStatus(waiting, 'myapp-container')?.state?.running).toBeUndefined();
       writeFileSync(join(flags.path, 'myservice'), '');
       await cluster.waitFor('v1', 'Pod', 'default', 'myapp-pod', (x) => containerStatus(x, 'init-mydb')?.state?.running !== undefined, WAIT);
@@ -71,7 +77,7 @@ export const SCENARIOS: Scenario[] = [
       writeFileSync(join(flags.path, 'mydb'), '');
       const up = await running(cluster, 'myapp-pod');
       expect(up.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
-      expect(up.status?.podIP?.startsWith(podIPPrefix)).toBe(true);
+      expect(up.status?.podIP).toMatch(podIP);
       expect(containerStatus(up, 'myapp-container')?.containerID).toMatch(containerIdScheme);
       const first = containerStatus(up, 'init-myservice')!.state!.terminated!;
       const then = containerStatus(up, 'init-mydb')!.state!.terminated!;
@@ -134,7 +140,20 @@ stringData: { password.txt: s3cr3t, user.txt: admin }
       d.resources = { requests: { cpu: '15m', memory: '100Ki' }, limits: { cpu: '100m', memory: '16Mi' } };
       d.volumeMounts = [{ name: 'downward', mountPath: '/etc/downward' }];
       downward.metadata!.labels = { foo: 'bar' };
-      downward.spec!.volumes = [{ name: 'downward', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }];
+      // Additions (the notes' §8.1.2 volume example): labels, requests/limits for the
+      // resourceFieldRefs to read (16Mi: Docker refuses limits under 6 MB), and a
+      // downwardAPI volume with the labels and the cpu request.
+      downward.spec!.volumes = [
+        {
+          name: 'downward',
+          downwardAPI: {
+            items: [
+              { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+              { path: 'container_request_cpu', resourceFieldRef: { containerName: 'main', resource: 'requests.cpu', divisor: '1m' } },
+            ],
+          },
+        },
+      ];
       for (const p of [expanded, fromCm, secret, downward]) {
         p.spec!.terminationGracePeriodSeconds = 1;
         pullLocal(p.spec!);
@@ -152,13 +171,23 @@ stringData: { password.txt: s3cr3t, user.txt: admin }
       const exec = (argv: string[]) => cluster.exec('default', 'fortune-with-serect', 'fortune-auth-main', argv);
       expect((await exec(['cat', '/tmp/no_password.txt'])).stdout).toBe('s3cr3t');
       expect((await exec(['cat', '/etc/auth/user.txt'])).stdout).toBe('admin');
+      expect((await exec(['stat', '-L', '-c', '%a', '/etc/auth/user.txt'])).stdout).toBe('644\n');
       expect((await exec(['sh', '-c', 'echo x > /etc/auth/user.txt'])).exitCode).not.toBe(0);
       const env3 = envOf(await logsOf(cluster, 'downward'));
       expect(env3.get('E_POD_NAMESPACE')).toBe('default');
       expect(env3.get('E_POD_IP')).toBe(dPod.status?.podIP);
       expect(env3.get('E_REQ_CPU')).toBe('15');
       expect(env3.get('E_LIMIT_MEM')).toBe('16384');
-      expect((await cluster.exec('default', 'downward', 'main', ['cat', '/etc/downward/labels'])).stdout).toBe('foo="bar"');
+      const dExec = (argv: string[]) => cluster.exec('default', 'downward', 'main', argv);
+      expect((await dExec(['cat', '/etc/downward/labels'])).stdout).toBe('foo="bar"');
+      expect((await dExec(['cat', '/etc/downward/container_request_cpu'])).stdout).toBe('15');
+      // The volume follows a relabel (the agent rewrites it atomically, so the bind mount sees it).
+      await cluster.client.patch('v1', 'Pod', 'default', 'downward', { metadata: { labels: { foo: 'baz', tier: 'web' } } }, { type: 'merge' });
+      const relabelled = await eventually('the labels file to change', async () => {
+        const out = (await dExec(['cat', '/etc/downward/labels'])).stdout;
+        return out.includes('baz') ? out : undefined;
+      });
+      expect(relabelled).toBe('foo="baz"\ntier="web"');
     },
   ],
   [
@@ -240,6 +269,78 @@ stringData: { password.txt: s3cr3t, user.txt: admin }
       expect(current).not.toBe(previous);
       const events = (await cluster.client.list('v1', 'Event', { namespace: 'default' })).items.filter((e) => e.involvedObject?.name === 'kubia-liveness');
       expect(events.some((e) => e.reason === 'Unhealthy' && /Liveness probe failed/.test(e.message ?? ''))).toBe(true);
+    },
+  ],
+  [
+    'provisions the seed StatefulSet’s claims on the hostpath CSI driver; each pod keeps its own data across a restart and the claims outlive the pods (seed sleep)',
+    async ({ cluster }) => {
+      const sts = seed<StatefulSet>('002_8cc7607eac0f66d5-06-statefulset.yaml');
+      // Adaptation: storageClassName longhorn → standard (the cluster's hostpath CSI class).
+      sts.spec!.volumeClaimTemplates![0]!.spec!.storageClassName = 'standard';
+      sts.spec!.template.spec!.terminationGracePeriodSeconds = 1;
+      pullLocal(sts.spec!.template.spec!);
+      await cluster.apply([sts]);
+      await cluster.waitFor('apps/v1', 'StatefulSet', 'default', 'sleep', (s) => s.status?.readyReplicas === 2, { timeoutMs: 90_000 });
+      const claims = ['sleep-volume-sleep-0', 'sleep-volume-sleep-1'];
+      const bound = await Promise.all(claims.map((c) => cluster.client.get('v1', 'PersistentVolumeClaim', 'default', c)));
+      for (const c of bound) {
+        expect(c.status?.phase).toBe('Bound');
+        expect(c.spec?.volumeName).toBeTruthy();
+        const pv = await cluster.client.get('v1', 'PersistentVolume', '', c.spec!.volumeName!);
+        expect(pv.spec?.csi?.driver).toBe(HOSTPATH_DRIVER_NAME);
+        expect(pv.spec?.claimRef?.name).toBe(c.metadata!.name);
+      }
+      expect(new Set(bound.map((c) => c.spec!.volumeName)).size).toBe(2);
+
+      for (const pod of ['sleep-0', 'sleep-1']) {
+        expect((await cluster.client.get('v1', 'Pod', 'default', pod)).status?.phase).toBe('Running');
+        expect(await cluster.exec('default', pod, 'sleep', ['sh', '-c', 'hostname > /storagedir/myhost'])).toMatchObject({ exitCode: 0 });
+        expect(await cluster.exec('default', pod, 'sleep', ['/bin/cat', '/storagedir/myhost'])).toMatchObject({ exitCode: 0, stdout: `${pod}\n` });
+      }
+      // The file is in the CSI volume on the host (the driver keeps `<node dir>/csi/volumes/<id>`), not in the container.
+      const onHost = async (claim: string) => {
+        const c = await cluster.client.get('v1', 'PersistentVolumeClaim', 'default', claim);
+        const pv = await cluster.client.get('v1', 'PersistentVolume', '', c.spec!.volumeName!);
+        // The PV's node affinity (from the driver's topology) names the one node holding it.
+        const nodeName = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.find((e) => e.key === HOSTPATH_TOPOLOGY_KEY)?.values?.[0];
+        const node = cluster.nodes().find((n) => n.name === nodeName);
+        if (!node) throw new Error(`persistentvolume ${pv.metadata!.name}: no node of this cluster in its node affinity (${JSON.stringify(pv.spec?.nodeAffinity)})`);
+        return readFileSync(join(node.dir, 'csi', 'volumes', pv.spec!.csi!.volumeHandle, 'myhost'), 'utf8');
+      };
+      expect(await onHost('sleep-volume-sleep-0')).toBe('sleep-0\n');
+      expect(await onHost('sleep-volume-sleep-1')).toBe('sleep-1\n');
+
+      const before = await cluster.client.get('v1', 'Pod', 'default', 'sleep-0');
+      await cluster.client.delete('v1', 'Pod', 'default', 'sleep-0');
+      const after = await cluster.waitFor('v1', 'Pod', 'default', 'sleep-0', (p) => p.metadata?.uid !== before.metadata?.uid && p.status?.phase === 'Running', { timeoutMs: 60_000 });
+      // The volume lives on one node (the PV's node affinity), so the new pod is placed there.
+      expect(after.spec?.nodeName).toBe(before.spec?.nodeName);
+      // The new pod reuses the claim by name: the same claim, bound to the same volume.
+      const reused = await cluster.client.get('v1', 'PersistentVolumeClaim', 'default', 'sleep-volume-sleep-0');
+      expect(reused).toMatchObject({ metadata: { uid: bound[0]!.metadata!.uid }, spec: { volumeName: bound[0]!.spec!.volumeName }, status: { phase: 'Bound' } });
+      const read = await eventually('the file written by the old pod', async () => {
+        const r = await cluster.exec('default', 'sleep-0', 'sleep', ['/bin/cat', '/storagedir/myhost']);
+        return r.exitCode === 0 ? r.stdout : undefined;
+      });
+      expect(read).toBe('sleep-0\n');
+      expect((await cluster.exec('default', 'sleep-1', 'sleep', ['/bin/cat', '/storagedir/myhost'])).stdout).toBe('sleep-1\n');
+
+      // Deleting the StatefulSet deletes its pods (garbage collector) and keeps the claims
+      // (PVC retention Retain, the default), still Bound to the same volumes.
+      await cluster.client.delete('apps/v1', 'StatefulSet', 'default', 'sleep');
+      await Promise.all(['sleep-0', 'sleep-1'].map((p) => cluster.waitForDeletion('v1', 'Pod', 'default', p, WAIT)));
+      for (const c of bound) {
+        const now = await cluster.client.get('v1', 'PersistentVolumeClaim', 'default', c.metadata!.name!);
+        expect(now.metadata?.uid).toBe(c.metadata?.uid);
+        expect(now.status?.phase).toBe('Bound');
+        expect(now.spec?.volumeName).toBe(c.spec!.volumeName);
+        expect((await cluster.client.get('v1', 'PersistentVolume', '', c.spec!.volumeName!)).status?.phase).toBe('Bound');
+      }
+      expect(await onHost('sleep-volume-sleep-0')).toBe('sleep-0\n');
+
+      // Clean-up through the reclaim policy: deleting the claims deletes their volumes (Delete).
+      for (const c of bound) await cluster.client.delete('v1', 'PersistentVolumeClaim', 'default', c.metadata!.name!);
+      await Promise.all(bound.map((c) => cluster.waitForDeletion('v1', 'PersistentVolume', '', c.spec!.volumeName!, WAIT)));
     },
   ],
 ];
