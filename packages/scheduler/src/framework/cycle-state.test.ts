@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CycleState, stateKey } from './cycle-state';
+import { CycleState, stateKey, type StateKey } from './cycle-state';
 import { Status } from './status';
 
 describe('CycleState', () => {
@@ -25,6 +25,27 @@ describe('CycleState', () => {
     expect(s.read(copied)).toEqual([1]);
     expect(s.read(shared)).toEqual([1, 2]);
     expect(c.skipFilterPlugins.has('X')).toBe(true);
+  });
+
+  it('keys with the same name share a value, keys built by hand (no slot) too; delete and undefined values', () => {
+    const a = stateKey<string>('same-name');
+    const b = stateKey<string>('same-name');
+    const byHand: StateKey<string> = { name: 'same-name' };
+    const s = new CycleState();
+    s.write(a, 'x');
+    expect(s.read(b)).toBe('x');
+    expect(s.read(byHand)).toBe('x');
+    s.write(byHand, 'y');
+    expect(s.tryRead(a)).toBe('y');
+    s.delete(b);
+    expect(s.tryRead(a)).toBeUndefined();
+    expect(() => s.read(a)).toThrow(/no value for key "same-name"/);
+    // A value written as undefined is there: read does not throw, and clone keeps it.
+    const u = stateKey<undefined>('written-undefined');
+    s.write(u, undefined);
+    expect(s.read(u)).toBeUndefined();
+    expect(s.clone().read(u)).toBeUndefined();
+    expect(() => s.clone().read(a)).toThrow(/no value/);
   });
 });
 
