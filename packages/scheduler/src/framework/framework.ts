@@ -395,10 +395,21 @@ export class Framework implements Handle {
     return this.scoreNodes(state, pod, nodes, totals, undefined);
   }
 
+  /**
+   * `n` NodeScores for a cycle, reused by every plugin and every cycle (a cycle scores
+   * hundreds of nodes; fresh objects each time were a large part of the scheduler's
+   * garbage). Reset by index before each plugin, in case a NormalizeScore reordered them.
+   */
+  private nodeScores(n: number): NodeScore[] {
+    const a = this.scoreScratch;
+    while (a.length < n) a.push({ name: '', score: 0 });
+    if (a.length > n) a.length = n;
+    return a;
+  }
+  private readonly scoreScratch: NodeScore[] = [];
+
   private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], totals: Float64Array, breakdown: { plugin: string; score: number }[][] | undefined): Status {
-    // One NodeScore per node, reused by every plugin (reset by index, in case a
-    // NormalizeScore reordered the array).
-    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    const scores = this.nodeScores(nodes.length);
     for (const p of this.scorePlugins) {
       if (state.skipScorePlugins.has(p.name)) continue;
       try {
