@@ -16,8 +16,16 @@
  *   CreateContainer → StartContainer through `CriClient` (what `crictl runp/create/start`
  *   does: pause sandbox and CNI included, no API server, scheduler, watch or node agent).
  * - Docker: a private dockerd (test/support/dockerd.ts) with busybox imported; Bosun
- *   through `createCluster({ runtime: { docker } })` (runtime-docker, bridge CNI per node)
- *   vs `docker run -d --network none` of the same image and command.
+ *   through `createCluster({ runtime: { docker } })` (runtime-docker: sandbox container,
+ *   bridge CNI per node, app container). Raw, in the same run and interleaved pod by pod
+ *   with the Bosun side (the machine is shared: drift hits every side alike): the same
+ *   pod made by hand with the docker CLI (`docker run -d --network none` of the sandbox,
+ *   `docker inspect` for its pid, the same bridge conflist ADDed by exec on its netns,
+ *   `docker run -d --network container:<sandbox>` of the app) — the target is judged
+ *   against this one; the same sequence through the Docker API without the CLI
+ *   (dockerode); RunPodSandbox → CreateContainer → StartContainer on `createDockerRuntime`
+ *   with the same CNI (runtime-docker without node agent, scheduler and API server); and
+ *   a single `docker run -d --network none`.
  *
  * Pods go one at a time (no queueing), after two unmeasured warm-up starts per side.
  * Sections are skipped with a printed reason when not root or a daemon is missing.
@@ -26,14 +34,17 @@
  * sample count per side (default 40).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Pod } from '@bosun/api';
-import { createCluster, type Cluster, type ClusterOptions } from '@bosun/cluster';
-import { createCriClient } from '@bosun/cri';
+import { createCluster, dockerNodeBridge, dockerNodeConfList, type Cluster, type ClusterOptions } from '@bosun/cluster';
+import { createInProcessCniClient } from '@bosun/cni';
+import { createCriClient, createInProcessCriClient, type CriClient } from '@bosun/cri';
+import { createCniExecPlugin } from '@bosun/network-cni';
+import { createDockerRuntime, DockerConnection } from '@bosun/runtime-docker';
 import { containerdUnavailable, startContainerd, type ContainerdHandle } from '../test/support/containerd';
 import { dockerdUnavailable, importBusybox, startDockerd, type TestDockerd } from '../test/support/dockerd';
 import { BUSYBOX_IMAGE, CRI_NAMESPACE, runCommand } from '../test/support/images';
@@ -102,11 +113,17 @@ function sleepPod(name: string, image: string): Pod {
   };
 }
 
+/** Pod starts on a cluster, each timed by the caller: `start(i)` resolves when pod `<prefix>-i` is seen Running. */
+interface PodStarter {
+  start(i: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * Starts pods one at a time on `cluster`, each timed from the create call to the first
- * watch event with phase Running. Rejects if a pod is not Running within 60 s.
+ * Watches the pods of `cluster`; `start(i)` creates `<prefix>-i` and resolves at the
+ * first watch event showing it Running. Rejects if a pod is not Running within 30 s.
  */
-async function bosunStartups(cluster: Cluster, prefix: string, image: string, warnings: readonly string[]): Promise<number[]> {
+function bosunStarter(cluster: Cluster, prefix: string, image: string, warnings: readonly string[]): PodStarter {
   const stop = new AbortController();
   const waiters = new Map<string, () => void>();
   const running = new Set<string>();
@@ -124,8 +141,8 @@ async function bosunStartups(cluster: Cluster, prefix: string, image: string, wa
       // aborted
     }
   })();
-  try {
-    return await sample(async (i) => {
+  return {
+    async start(i) {
       const name = `${prefix}-${i}`;
       let timer: NodeJS.Timeout | undefined;
       const seen = new Promise<void>((resolve, reject) => {
@@ -142,10 +159,21 @@ async function bosunStartups(cluster: Cluster, prefix: string, image: string, wa
         clearTimeout(timer);
         waiters.delete(name);
       }
-    });
+    },
+    async close() {
+      stop.abort();
+      await watching;
+    },
+  };
+}
+
+/** Starts pods one at a time on `cluster` (see {@link bosunStarter}); returns the N measured durations. */
+async function bosunStartups(cluster: Cluster, prefix: string, image: string, warnings: readonly string[]): Promise<number[]> {
+  const starter = bosunStarter(cluster, prefix, image, warnings);
+  try {
+    return await sample((i) => starter.start(i));
   } finally {
-    stop.abort();
-    await watching;
+    await starter.close();
   }
 }
 
@@ -241,26 +269,32 @@ async function ctrRemove(address: string, id: string): Promise<void> {
   await ctr('containers', 'rm', id);
 }
 
-/** RunPodSandbox → CreateContainer → StartContainer on `endpoint`, as `crictl runp/create/start`; returns the sandbox ids to clean up. */
-async function criStartups(endpoint: string, logRoot: string): Promise<{ samples: number[]; sandboxes: string[] }> {
+/** RunPodSandbox → CreateContainer → StartContainer for pod `i`, as `crictl runp/create/start`; pushes the sandbox id to clean up. */
+async function criStartup(cri: CriClient, logRoot: string, image: string, i: number, sandboxes: string[]): Promise<void> {
+  const name = `rawcri-${i}`;
+  const config = { metadata: { name, namespace: 'default', uid: `rawcri-uid-${i}`, attempt: 0 }, hostname: name, logDirectory: join(logRoot, name), linux: {} };
+  const sid = await cri.runtime.runPodSandbox(config);
+  sandboxes.push(sid);
+  const cid = await cri.runtime.createContainer(sid, { metadata: { name: 'app', attempt: 0 }, image: { image }, command: SLEEP, logPath: 'app.log' }, config);
+  await cri.runtime.startContainer(cid);
+}
+
+/** Stops and removes the sandboxes a CRI side started, even after a failure. */
+async function criCleanup(cri: CriClient, sandboxes: readonly string[]): Promise<void> {
+  for (const sid of sandboxes) {
+    await cri.runtime.stopPodSandbox(sid).catch(() => undefined);
+    await cri.runtime.removePodSandbox(sid).catch(() => undefined);
+  }
+}
+
+/** The bare CRI sequence on `endpoint`, pods one at a time; returns the samples. */
+async function criStartups(endpoint: string, logRoot: string): Promise<{ samples: number[] }> {
   const cri = createCriClient(endpoint);
   const sandboxes: string[] = [];
   try {
-    const samples = await sample(async (i) => {
-      const name = `rawcri-${i}`;
-      const config = { metadata: { name, namespace: 'default', uid: `rawcri-uid-${i}`, attempt: 0 }, hostname: name, logDirectory: join(logRoot, name), linux: {} };
-      const sid = await cri.runtime.runPodSandbox(config);
-      sandboxes.push(sid);
-      const cid = await cri.runtime.createContainer(sid, { metadata: { name: 'app', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: SLEEP, logPath: 'app.log' }, config);
-      await cri.runtime.startContainer(cid);
-    });
-    return { samples, sandboxes };
+    return { samples: await sample((i) => criStartup(cri, logRoot, BUSYBOX_IMAGE, i, sandboxes)) };
   } finally {
-    // Stop and remove what was started, even after a failure.
-    for (const sid of sandboxes) {
-      await cri.runtime.stopPodSandbox(sid).catch(() => undefined);
-      await cri.runtime.removePodSandbox(sid).catch(() => undefined);
-    }
+    await criCleanup(cri, sandboxes);
     cri.close();
   }
 }
@@ -315,51 +349,163 @@ function containerdVersion(): string {
 // ---------------------------------------------------------------------------------------
 // Docker
 
+/** Where Debian's containernetworking-plugins live, then the upstream default (as createCluster's Docker nodes). */
+const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
+/** The sandbox as runtime-docker makes it: its default image and command. */
+const SANDBOX_IMAGE = 'busybox:latest';
+const SANDBOX_COMMAND = ['sleep', '2147483647'];
+
+/** Runs one CNI plugin binary by the exec protocol (what libcni/cnitool do); resolves with its parsed stdout. */
+function cniExec(type: string, command: 'ADD' | 'DEL', conf: unknown, containerId: string, netns: string): Promise<unknown> {
+  const bin = CNI_BIN_DIRS.map((d) => join(d, type)).find((p) => spawnSync('test', ['-x', p]).status === 0);
+  if (!bin) return Promise.reject(new Error(`runtimes bench: CNI plugin ${type} not found in ${CNI_BIN_DIRS.join(', ')}`));
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: CNI_BIN_DIRS.join(':'), CNI_ARGS: 'IgnoreUnknown=1' };
+    const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const text = Buffer.concat(out).toString();
+      if (code !== 0) return reject(new Error(`runtimes bench: ${type} ${command}: exit ${code}: ${text || Buffer.concat(err).toString()}`));
+      resolve(text.trim() ? JSON.parse(text) : undefined);
+    });
+    child.stdin.end(JSON.stringify(conf));
+  });
+}
+
+/** A conflist run by hand: ADD through every plugin in order with prevResult chained, DEL in reverse. */
+async function cniList(list: { cniVersion: string; name: string; plugins: Array<Record<string, unknown>> }, command: 'ADD' | 'DEL', containerId: string, netns: string): Promise<void> {
+  const plugins = command === 'ADD' ? list.plugins : [...list.plugins].reverse();
+  let prev: unknown;
+  for (const p of plugins) {
+    const conf = { cniVersion: list.cniVersion, name: list.name, ...p, ...(prev ? { prevResult: prev } : {}) };
+    const res = await cniExec(String(p.type), command, conf, containerId, netns);
+    if (command === 'ADD') prev = res;
+  }
+}
+
+/** One side of an interleaved run: `start(i)` makes pod i (timed by the caller). */
+interface Side {
+  label: string;
+  start(i: number): Promise<void>;
+}
+
+/**
+ * Runs WARMUP + N rounds; each round starts one pod on every side, in an order rotated
+ * by the round, so a slow spell of the shared machine hits every side alike. Returns the
+ * N measured durations of each side (ms).
+ */
+async function interleaved(sides: readonly Side[]): Promise<number[][]> {
+  const out = sides.map(() => [] as number[]);
+  for (let i = 0; i < WARMUP + N; i++) {
+    for (let k = 0; k < sides.length; k++) {
+      const j = (i + k) % sides.length;
+      const t0 = performance.now();
+      await sides[j]!.start(i);
+      if (i >= WARMUP) out[j]!.push(performance.now() - t0);
+    }
+  }
+  return out;
+}
+
 async function docker(): Promise<BenchResult[]> {
   const why = dockerdUnavailable();
   if (why) return skipped('docker', why);
   let dockerd: TestDockerd | undefined;
   const log = keeping();
   let cluster: Cluster | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-docker-'));
+  // The raw pods get bridges of their own, with createCluster's conflist shape.
+  const handCtx = { dir: join(dir, 'by-hand'), podCIDR: '10.234.1.0/24' };
+  const apiCtx = { dir: join(dir, 'by-api'), podCIDR: '10.234.2.0/24' };
+  const criCtx = { dir: join(dir, 'by-cri'), podCIDR: '10.234.3.0/24' };
+  const attached: Array<{ list: ReturnType<typeof cniConf>; id: string; netns: string }> = [];
+  const cniConf = (ctx: { dir: string; podCIDR: string }) => dockerNodeConfList(ctx) as { cniVersion: string; name: string; plugins: Array<Record<string, unknown>> };
+  let conn: DockerConnection | undefined;
+  let runtime: ReturnType<typeof createDockerRuntime> | undefined;
+  let cri: CriClient | undefined;
+  const criSandboxes: string[] = [];
+  let starter: PodStarter | undefined;
   try {
     dockerd = await startDockerd();
     await importBusybox(dockerd);
     const d = dockerd;
-    const ids: string[] = [];
-    let raw: number[];
-    try {
-      raw = await sample(async (i) => {
-        await runCommand('docker', ['-H', d.host, 'run', '-d', '--network', 'none', '--name', `rawdocker-${i}`, 'busybox:1.36', ...SLEEP], 60_000);
-        ids.push(`rawdocker-${i}`);
-      });
-    } finally {
-      if (ids.length) await runCommand('docker', ['-H', d.host, 'rm', '-f', ...ids], 120_000).catch(() => '');
-    }
+    const cli = (args: string[]) => runCommand('docker', ['-H', d.host, ...args], 60_000).then((o) => o.trim());
+    for (const ctx of [handCtx, apiCtx, criCtx]) mkdirSync(ctx.dir, { recursive: true });
+
+    // (i) The pod by hand with the docker CLI.
+    const handList = cniConf(handCtx);
+    const byHand: Side = {
+      label: 'raw by hand: docker run sandbox (--network none) + inspect + bridge CNI ADD + docker run app (--network container:)',
+      async start(i) {
+        const name = `hand-${i}`;
+        const sb = await cli(['run', '-d', '--network', 'none', '--ipc', 'shareable', '--hostname', name, '--name', `${name}-pod`, SANDBOX_IMAGE, ...SANDBOX_COMMAND]);
+        const pid = await cli(['inspect', '--format', '{{.State.Pid}}', sb]);
+        const netns = `/proc/${pid}/ns/net`;
+        await cniList(handList, 'ADD', sb, netns);
+        attached.push({ list: handList, id: sb, netns });
+        await cli(['run', '-d', '--network', `container:${sb}`, '--ipc', `container:${sb}`, '--name', `${name}-app`, 'busybox:1.36', ...SLEEP]);
+      },
+    };
+
+    // The same sequence through the Docker API, without the CLI's own start.
+    conn = new DockerConnection({ socketPath: d.socketPath });
+    const api = conn.docker;
+    const apiList = cniConf(apiCtx);
+    const byApi: Side = {
+      label: 'raw Docker API (dockerode): same sequence, no CLI',
+      async start(i) {
+        const name = `api-${i}`;
+        const sb = await api.createContainer({ name: `${name}-pod`, Image: SANDBOX_IMAGE, Entrypoint: SANDBOX_COMMAND, Cmd: [], Hostname: name, HostConfig: { NetworkMode: 'none', IpcMode: 'shareable' } });
+        await sb.start();
+        const netns = `/proc/${(await sb.inspect()).State.Pid}/ns/net`;
+        await cniList(apiList, 'ADD', sb.id, netns);
+        attached.push({ list: apiList, id: sb.id, netns });
+        const app = await api.createContainer({ name: `${name}-app`, Image: 'busybox:1.36', Entrypoint: SLEEP, Cmd: [], HostConfig: { NetworkMode: `container:${sb.id}`, IpcMode: `container:${sb.id}` } });
+        await app.start();
+      },
+    };
+
+    // (ii) runtime-docker alone through CRI, with createCluster's CNI (bridge by the exec adapter).
+    runtime = createDockerRuntime({
+      socketPath: d.socketPath,
+      network: createInProcessCniClient(createCniExecPlugin({ conflist: cniConf(criCtx), binDirs: CNI_BIN_DIRS, cacheDir: join(criCtx.dir, 'cni', 'cache') })),
+      stateDir: join(criCtx.dir, 'runtime'),
+    });
+    const criClient = createInProcessCriClient(runtime);
+    cri = criClient;
+    const byCri: Side = { label: 'raw CRI RunPodSandbox+Create+StartContainer on runtime-docker (bridge CNI)', start: (i) => criStartup(criClient, join(criCtx.dir, 'logs'), 'busybox:1.36', i, criSandboxes) };
+
+    const single: Side = { label: 'raw single `docker run -d --network none` (no sandbox, no CNI)', start: (i) => cli(['run', '-d', '--network', 'none', '--name', `single-${i}`, 'busybox:1.36', ...SLEEP]).then(() => undefined) };
+
+    cluster = await createCluster({ nodes: 1, runtime: { docker: { socketPath: d.socketPath } }, clusterCIDR: '10.233.0.0/16', logger: log.logger });
+    starter = bosunStarter(cluster, 'dock', 'busybox:1.36', log.warnings);
+    const bosunSide: Side = { label: 'Bosun', start: (i) => starter!.start(i) };
+
     const version = d.docker(['version', '--format', '{{.Server.Version}}']).trim();
-    const rawStats = stats(raw);
-    let bosun: Stats;
-    try {
-      cluster = await createCluster({ nodes: 1, runtime: { docker: { socketPath: d.socketPath } }, clusterCIDR: '10.233.0.0/16', logger: log.logger });
-      bosun = stats(await bosunStartups(cluster, 'dock', 'busybox:1.36', log.warnings));
-    } catch (err) {
-      // The raw side was measured: report it, and the Bosun side as failed (with why).
-      process.stderr.write(`  docker: Bosun side failed — ${(err as Error).message}\n`);
-      return [
-        { name: 'docker: Bosun pod startup', value: 0, unit: 'failed', note: (err as Error).message.slice(0, 400) },
-        { name: 'docker: raw `docker run -d --network none` p50', value: rawStats.p50, unit: 'ms', note: `dockerd ${version}, n=${rawStats.n}` },
-        { name: 'docker: raw `docker run -d --network none` p99', value: rawStats.p99, unit: 'ms', note: `max ${rawStats.max.toFixed(1)} ms` },
-      ];
-    }
+    const driver = d.docker(['info', '--format', '{{.Driver}}']).trim();
+    const [bosun, ...raws] = (await interleaved([bosunSide, byHand, byApi, byCri, single])).map(stats);
     return rows(
       'docker',
-      bosun,
-      [{ label: 'raw `docker run -d --network none`', s: rawStats }],
-      `target ≤ 30 ms over raw p50; dockerd ${version} (storage ${d.docker(['info', '--format', '{{.Driver}}']).trim()}), image present, one container; createCluster({ runtime: { docker } }) (runtime-docker: sandbox container + bridge CNI + app container), pods one at a time, create call → Running seen by a watch; \`docker run\` times include the CLI's own start`,
+      bosun!,
+      [byHand, byApi, byCri, single].map((side, k) => ({ label: side.label, s: raws[k]! })),
+      `target ≤ 30 ms over the by-hand pod's p50 (the first raw row: same sandbox + bridge CNI + app container made with the docker CLI, CLI start included); dockerd ${version} (storage ${driver}), images present, one app container; createCluster({ runtime: { docker } }), pods one at a time, create call → Running seen by a watch; sides interleaved pod by pod`,
       'target p99 ≤ 2 s with bridge CNI',
     );
   } finally {
+    await starter?.close();
     await cluster?.stop().catch(() => undefined);
+    if (cri) await criCleanup(cri, criSandboxes);
+    cri?.close();
+    await runtime?.close();
+    for (const a of attached) await cniList(a.list, 'DEL', a.id, a.netns).catch(() => undefined);
+    conn?.close();
     await dockerd?.stop();
+    for (const ctx of [handCtx, apiCtx, criCtx]) spawnSync('ip', ['link', 'delete', 'dev', dockerNodeBridge(ctx)], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

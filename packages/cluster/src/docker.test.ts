@@ -13,7 +13,7 @@ describe('Docker nodes', () => {
     const a = { dir: '/tmp/c1/nodes/node-1', podCIDR: '10.250.1.0/24', spec: { name: 'node-1' } };
     const b = { dir: '/tmp/c2/nodes/node-1', podCIDR: '10.250.1.0/24', spec: { name: 'node-1' } };
     const list = dockerNodeConfList(a) as { plugins: Array<Record<string, any>> };
-    expect(list.plugins.map((p) => p.type)).toEqual(['bridge', 'loopback']);
+    expect(list.plugins.map((p) => p.type)).toEqual(['bridge']);
     expect(list.plugins[0]!.ipam).toMatchObject({ type: 'host-local', ranges: [[{ subnet: '10.250.1.0/24' }]], dataDir: '/tmp/c1/nodes/node-1/cni/ipam' });
     expect(list.plugins[0]!.bridge).toBe(dockerNodeBridge(a));
     expect(dockerNodeBridge(a).length).toBeLessThanOrEqual(15);
@@ -46,24 +46,22 @@ describe('Docker nodes', () => {
   });
 });
 
-describe('scopeCri with reserved label keys', () => {
-  it('gives back CRI labels the runtime reserves, and filters on them', async () => {
+describe('scopeCri selectors', () => {
+  it.each<[string, Record<string, string>, string[]]>([
+    ['the caller selector alone, inside the scope', { 'io.kubernetes.pod.uid': 'uid-p' }, ['p']],
+    ['the caller selector and the own scope label', { 'io.kubernetes.pod.uid': 'uid-p', [DOCKER_NODE_LABEL]: 'n' }, ['p']],
+    ['another node scope label', { [DOCKER_NODE_LABEL]: 'other' }, []],
+    ['a value nobody carries', { 'io.kubernetes.pod.uid': 'nobody' }, []],
+  ])('match %s', async (_n, labelSelector, want) => {
     const shared = createFakeRuntime({ podCidr: '10.250.8.0/24' });
-    // Stand-in for runtime-docker, which lists its reserved keys out of the CRI labels.
-    const hiding = {
-      ...shared,
-      async listPodSandbox(req: Parameters<typeof shared.listPodSandbox>[0]) {
-        const res = await shared.listPodSandbox(req);
-        const hide = (labels: Record<string, string | null | undefined>) => Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'io.kubernetes.pod.uid'));
-        return { items: (res.items ?? []).map((s) => ({ ...s, labels: hide(s.labels ?? {}) })) };
-      },
-    };
-    const cri = createInProcessCriClient(scopeCri(hiding, DOCKER_NODE_LABEL, 'n', ['io.kubernetes.pod.uid']));
+    const cri = createInProcessCriClient(scopeCri(shared, DOCKER_NODE_LABEL, 'n'));
+    const elsewhere = createInProcessCriClient(scopeCri(shared, DOCKER_NODE_LABEL, 'other'));
     try {
       const id = await cri.runtime.runPodSandbox({ ...sandbox('p'), labels: { 'io.kubernetes.pod.uid': 'uid-p' } });
-      expect((await cri.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': 'uid-p' } })).map((s) => s.id)).toEqual([id]);
-      expect(await cri.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': 'other' } })).toEqual([]);
-      expect((await cri.runtime.listPodSandbox())[0]!.labels).toEqual({ 'io.kubernetes.pod.uid': 'uid-p', [DOCKER_NODE_LABEL]: 'n' });
+      await elsewhere.runtime.runPodSandbox({ ...sandbox('q'), labels: { 'io.kubernetes.pod.uid': 'uid-p' } });
+      const found = await cri.runtime.listPodSandbox({ labelSelector });
+      expect(found.map((s) => s.metadata?.name)).toEqual(want);
+      if (want.length) expect(found[0]!.id).toBe(id);
     } finally {
       shared.dispose();
     }

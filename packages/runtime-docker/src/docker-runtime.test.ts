@@ -210,6 +210,60 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
     expect([l[LABELS.podName], l[LABELS.podNamespace], l[LABELS.podUid], l[LABELS.containerName], l[LABELS.attempt], l[LABELS.sandboxId]]).toEqual([sc.metadata!.name, 'default', sc.metadata!.uid, 'labelled', '2', sid]);
   });
 
+  it('gives back the io.kubernetes.* CRI labels a kubelet sets and filters on them (issue 6: they were dropped)', async () => {
+    const kubelet = (sc: CriInput<PodSandboxConfig>) => ({ 'io.kubernetes.pod.uid': sc.metadata!.uid!, 'io.kubernetes.pod.name': sc.metadata!.name!, 'io.kubernetes.pod.namespace': 'default' });
+    const a = sandbox();
+    const b = sandbox();
+    a.labels = { ...a.labels, ...kubelet(a) };
+    b.labels = { ...b.labels, ...kubelet(b) };
+    const [sa, sb] = [await cri.runtime.runPodSandbox(a), await cri.runtime.runPodSandbox(b)];
+    const containerLabels = { ...kubelet(a), 'io.kubernetes.container.name': 'app' };
+    const ca = await cri.runtime.createContainer(sa, container('app', ['sleep', '3600'], { labels: containerLabels }), a);
+    await cri.runtime.createContainer(sb, container('app', ['sleep', '3600'], { labels: { ...kubelet(b), 'io.kubernetes.container.name': 'app' } }), b);
+    const byUid = { labelSelector: { 'io.kubernetes.pod.uid': a.metadata!.uid! } };
+    const sandboxes = await cri.runtime.listPodSandbox(byUid);
+    expect(sandboxes.map((s) => [s.id, s.labels])).toEqual([[sa, a.labels]]);
+    const containers = await cri.runtime.listContainers(byUid);
+    expect(containers.map((c) => [c.id, c.labels])).toEqual([[ca, containerLabels]]);
+    expect((await cri.runtime.containerStatus(ca)).status!.labels).toEqual(containerLabels);
+    expect((await cri.runtime.podSandboxStatus(sa)).status!.labels).toEqual(a.labels);
+    // Docker itself filters on the same key, as with cri-dockerd.
+    expect(dockerd.docker(['ps', '-aq', '--no-trunc', '--filter', `label=io.kubernetes.pod.uid=${a.metadata!.uid}`]).trim().split('\n').sort()).toEqual([sa, ca].sort());
+    // A pod whose caller set none of them lists none of the runtime's keys, and no selector on them finds it.
+    const plain = sandbox();
+    const sp = await cri.runtime.runPodSandbox(plain);
+    expect((await cri.runtime.listPodSandbox({ id: sp })).map((s) => s.labels)).toEqual([plain.labels]);
+    expect(await cri.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': plain.metadata!.uid! } })).toEqual([]);
+    for (const id of [sa, sb, sp]) await cri.runtime.removePodSandbox(id);
+  });
+
+  it('refuses a CRI label that contradicts its own key with InvalidArgument and creates nothing', async () => {
+    const sc = sandbox();
+    sc.labels = { ...sc.labels, 'io.kubernetes.pod.uid': 'not-the-uid' };
+    await expect(cri.runtime.runPodSandbox(sc)).rejects.toSatisfy((e) => isCriError(e, 'InvalidArgument') && /labels\["io\.kubernetes\.pod\.uid"\]: Invalid value: "not-the-uid"/.test((e as Error).message));
+    expect(await cri.runtime.listPodSandbox({ labelSelector: { app: sc.metadata!.name! } })).toEqual([]);
+    const ok = sandbox();
+    const sid = await cri.runtime.runPodSandbox(ok);
+    await expect(cri.runtime.createContainer(sid, container('bad', ['sleep', '1'], { labels: { [LABELS.type]: 'podsandbox' } }), ok)).rejects.toSatisfy((e) => isCriError(e, 'InvalidArgument') && /io\.kubernetes\.docker\.type/.test((e as Error).message));
+    expect(await cri.runtime.listContainers({ podSandboxId: sid })).toEqual([]);
+    await cri.runtime.removePodSandbox(sid);
+  });
+
+  it('starts a container another runtime instance created, with its logs', async () => {
+    const sc = sandbox();
+    const sid = await cri.runtime.runPodSandbox(sc);
+    const id = await cri.runtime.createContainer(sid, container('handed', ['sh', '-c', 'echo handed-over; exec sleep 3600']), sc);
+    const other = make();
+    try {
+      await createInProcessCriClient(other).runtime.startContainer(id);
+      expect((await cri.runtime.containerStatus(id)).status!.state).toBe('CONTAINER_RUNNING');
+      await until('the log line', () => logOf(sc, 'handed').includes('stdout F handed-over'));
+    } finally {
+      await other.close();
+      await cri.runtime.removePodSandbox(sid);
+    }
+  });
+
   it('rebuilds its state in a new runtime instance and resumes logs without duplicates', async () => {
     const sc = sandbox();
     const sid = await cri.runtime.runPodSandbox(sc);
@@ -278,6 +332,9 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
         return r.exitCode === 0 && r.stdout.toString();
       });
       expect(got).toBe('pod-a\n');
+      // Docker brings lo up in network mode none: a bridge-only conflist (no loopback plugin) keeps localhost.
+      const server = (await c.runtime.listContainers({ podSandboxId: aid }))[0]!.id;
+      expect((await c.runtime.execSync(server, ['wget', '-qO-', 'http://127.0.0.1:8080/i'], 5)).stdout.toString()).toBe('pod-a\n');
       await c.runtime.stopPodSandbox(aid);
       expect(network.calls.filter((x) => x.startsWith('DEL')).length).toBe(1);
       expect(existsSync(join(dir, 'cni', 'ipam', `net-${bridge}`, ipA))).toBe(false); // host-local released the IP
@@ -315,6 +372,20 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
       const sid = await cri.runtime.runPodSandbox(sc);
       return cri.runtime.execSync(await startIn(sid, sc, container('e', ['sleep', '3600'])), []);
     }, 'InvalidArgument'],
+    ['starting a container whose sandbox was stopped', async () => {
+      const sc = sandbox();
+      const sid = await cri.runtime.runPodSandbox(sc);
+      const id = await cri.runtime.createContainer(sid, container('late', ['sleep', '3600']), sc);
+      await cri.runtime.stopPodSandbox(sid);
+      return cri.runtime.startContainer(id);
+    }, 'FailedPrecondition'],
+    ['starting a container removed behind its back', async () => {
+      const sc = sandbox();
+      const sid = await cri.runtime.runPodSandbox(sc);
+      const id = await cri.runtime.createContainer(sid, container('gone', ['sleep', '3600']), sc);
+      dockerd.docker(['rm', '-f', id]);
+      return cri.runtime.startContainer(id);
+    }, 'NotFound'],
   ])('rejects %s with a CRI error', async (_n, call, code) => {
     await expect(call()).rejects.toSatisfy((e) => isCriError(e, code as 'NotFound'));
   });

@@ -39,7 +39,7 @@ import {
 import { DockerConnection, type DockerEndpointOptions, type ReconnectBackoff } from './connection';
 import { bindMounts, criMounts, criResources, criState, dockerTimeToNs, entrypointAndCmd, exitReason, hostResources, securityFields } from './convert';
 import { dockerMessage, dockerStatus, toCriError } from './errors';
-import { containerName, fromDockerLabels, LABELS, MANAGED_BY, matchesSelector, sandboxName, toDockerLabels } from './labels';
+import { containerName, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, matchesSelector, sandboxName, toDockerLabels } from './labels';
 import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamp, splitMessages } from './log-pump';
 
 /** Options of {@link createDockerRuntime}. */
@@ -107,6 +107,16 @@ export interface DockerRuntime extends RuntimeServiceImpl, ImageServiceImpl {
 
 type Inspect = Docker.ContainerInspectInfo;
 
+/** What StartContainer needs of a container: its full id, log path, tty flag and sandbox. */
+interface ContainerFacts {
+  id: string;
+  logPath: string;
+  tty: boolean;
+  sandboxId: string;
+}
+
+const containerFacts = (info: Inspect): ContainerFacts => ({ id: info.Id, logPath: info.Config.Labels?.[LABELS.logPath] ?? '', tty: !!info.Config.Tty, sandboxId: info.Config.Labels?.[LABELS.sandboxId] ?? '' });
+
 interface Follower {
   file: CriLogFile;
   /** Cancels the follower's `docker wait`. */
@@ -139,6 +149,14 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
   const sandboxCommand = opts.sandboxCommand ?? ['sleep', '2147483647'];
   const followers = new Map<string, Follower>();
   const cniResults = new Map<string, CniResult>();
+  const pendingLists = new Map<string, Promise<Docker.ContainerInfo[]>>();
+  /**
+   * What CreateContainer learned about each container it made. A container's labels and
+   * tty never change in Docker, so StartContainer needs no inspect for these; a container
+   * made by another instance (or before a restart) is inspected as before. Dropped on
+   * remove and whenever a start fails.
+   */
+  const made = new Map<string, ContainerFacts>();
   const onError = opts.onError ?? (() => undefined);
   let closed = false;
   if (opts.stateDir) mkdirSync(opts.stateDir, { recursive: true });
@@ -198,8 +216,28 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
     }
   }
 
+  /**
+   * `docker ps -a` of this runtime's objects, one request for every list call made in the
+   * same turn of the event loop with the same label filters: a pod sync asks for its
+   * sandboxes and its containers at once (ListPodSandbox + ListContainers, as a PLEG
+   * relist does), and that is one `docker ps` rather than two. A call joins only a request
+   * not yet sent, so its answer is never older than the call.
+   */
+  function listBatched(extra: readonly string[]): Promise<Docker.ContainerInfo[]> {
+    const key = JSON.stringify(extra);
+    let pending = pendingLists.get(key);
+    if (!pending) {
+      pending = new Promise<void>((r) => setImmediate(r)).then(() => {
+        pendingLists.delete(key);
+        return call((d) => d.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY}`, ...extra] } }), 'list pod sandboxes and containers');
+      });
+      pendingLists.set(key, pending);
+    }
+    return pending;
+  }
+
   async function listManaged(kind: 'podsandbox' | 'container', extra: string[] = []): Promise<Docker.ContainerInfo[]> {
-    return call((d) => d.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY}`, `${LABELS.type}=${kind}`, ...extra] } }), `list ${kind === 'podsandbox' ? 'pod sandboxes' : 'containers'}`);
+    return (await listBatched(extra)).filter((c) => c.Labels?.[LABELS.type] === kind);
   }
 
   const createdNs = (labels: Record<string, string>, fallbackNs: number) => {
@@ -549,9 +587,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
           portBindings[`${p.containerPort}/${(p.protocol || 'TCP').toLowerCase()}`] = [{ HostPort: String(p.hostPort), HostIp: p.hostIp }];
         }
       }
-      if (!(await imageInspect(sandboxImage))) {
-        throw new CriError('FailedPrecondition', `the sandbox image ${JSON.stringify(sandboxImage)} is not on the Docker daemon at ${conn.address}: import it (docker load/import) or configure sandboxImage`);
-      }
+      const labels = toDockerLabels(config.labels, config.annotations, internal);
+      // No image inspect first: Docker's 404 on create says the sandbox image is missing,
+      // one round trip less on every pod start.
       const created = await call(
         (d) =>
           d.createContainer({
@@ -560,7 +598,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
             Entrypoint: sandboxCommand,
             Cmd: [],
             Hostname: hostNetwork ? undefined : config.hostname || undefined,
-            Labels: toDockerLabels(config.labels, config.annotations, internal),
+            Labels: labels,
             ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((k) => [k, {}])),
             HostConfig: {
               NetworkMode: networkMode,
@@ -576,7 +614,10 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
             },
           }),
         `create pod sandbox for ${m.namespace}/${m.name}`,
-      );
+      ).catch((err: CriError) => {
+        if (!isCriError(err, 'NotFound')) throw err;
+        throw new CriError('FailedPrecondition', `the sandbox image ${JSON.stringify(sandboxImage)} is not on the Docker daemon at ${conn.address}: import it (docker load/import) or configure sandboxImage`, { cause: err });
+      });
       try {
         await call((d) => d.getContainer(created.id).start(), `start pod sandbox ${created.id}`);
         if (opts.network && !hostNetwork) await attachNetwork(created.id, config);
@@ -630,7 +671,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
     async listPodSandbox(req: ListPodSandboxRequest) {
       const f = req.filter;
-      const items = (await listManaged('podsandbox'))
+      const items = (await listManaged('podsandbox', dockerLabelFilters(f?.labelSelector)))
         .map(toPodSandbox)
         .filter((s) => !f?.id || s.id === f.id || s.id.startsWith(f.id))
         .filter((s) => !f?.state || s.state === f.state.state)
@@ -642,12 +683,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
       const c = req.config;
       if (!c?.metadata?.name) throw new CriError('InvalidArgument', 'container config needs metadata.name');
       if (!c.image?.image) throw new CriError('InvalidArgument', `container ${JSON.stringify(c.metadata.name)} needs an image`);
-      const sb = await inspect(req.podSandboxId, 'podsandbox', `create container ${JSON.stringify(c.metadata.name)}`);
+      // Both lookups at once; a missing sandbox is reported before a missing image.
+      const [sbRead, imageRead] = await Promise.allSettled([inspect(req.podSandboxId, 'podsandbox', `create container ${JSON.stringify(c.metadata.name)}`), imageInspect(c.image.image)]);
+      if (sbRead.status === 'rejected') throw sbRead.reason;
+      if (imageRead.status === 'rejected') throw imageRead.reason;
+      const sb = sbRead.value;
+      const image = imageRead.value;
       const sl = sb.Config.Labels ?? {};
       const m = sandboxMetadata(sl);
       const logDir = req.sandboxConfig?.logDirectory || sl[LABELS.logDirectory] || '';
       const logPath = c.logPath ? (c.logPath.startsWith('/') ? c.logPath : logDir ? join(logDir, c.logPath) : '') : '';
-      const image = await imageInspect(c.image.image);
       if (!image) throw new CriError('NotFound', `image ${JSON.stringify(c.image.image)} is not present on the Docker daemon: pull it first`);
       const sec = securityFields(c);
       const internal: Record<string, string> = {
@@ -662,6 +707,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         [LABELS.image]: c.image.image,
         [LABELS.logPath]: logPath,
       };
+      const labels = toDockerLabels(c.labels, c.annotations, internal);
       const join_ = `container:${sb.Id}`;
       const created = await call(
         (d) =>
@@ -675,7 +721,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
             Tty: c.tty,
             OpenStdin: c.stdin,
             StdinOnce: c.stdinOnce,
-            Labels: toDockerLabels(c.labels, c.annotations, internal),
+            Labels: labels,
             HostConfig: {
               NetworkMode: join_,
               IpcMode: sl[LABELS.pid] === 'NODE' || sb.HostConfig.IpcMode === 'host' ? 'host' : join_,
@@ -689,16 +735,27 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
           }),
         `create container ${JSON.stringify(c.metadata.name)} in pod ${m.namespace}/${m.name}`,
       );
+      made.set(created.id, { id: created.id, logPath, tty: !!c.tty, sandboxId: sb.Id });
       return { containerId: created.id };
     },
 
     async startContainer(req: ContainerIdRequest) {
-      const info = await inspect(req.containerId, 'container', `start container ${req.containerId}`);
-      const sandbox = await inspectIfExists(info.Config.Labels?.[LABELS.sandboxId] ?? '', 'podsandbox', 'start container');
-      if (!sandbox?.State.Running) throw new CriError('FailedPrecondition', `start container ${info.Id}: its pod sandbox is not running`);
-      const logPath = info.Config.Labels?.[LABELS.logPath] ?? '';
-      await call((d) => d.getContainer(info.Id).start(), `start container ${info.Id}`);
-      follow(info.Id, logPath, !!info.Config.Tty);
+      const what = `start container ${req.containerId}`;
+      const facts = made.get(req.containerId) ?? containerFacts(await inspect(req.containerId, 'container', what));
+      try {
+        await call((d) => d.getContainer(facts.id).start(), `start container ${facts.id}`);
+      } catch (err) {
+        // Docker refuses to join the namespaces of a sandbox that is not running (or gone);
+        // the container and its sandbox are looked at only then, so a normal start costs
+        // no lookup besides the start itself.
+        if (isCriError(err, 'Unavailable')) throw err;
+        made.delete(facts.id);
+        await inspect(facts.id, 'container', what);
+        const sandbox = await inspectIfExists(facts.sandboxId, 'podsandbox', what).catch(() => undefined);
+        if (!sandbox?.State.Running) throw new CriError('FailedPrecondition', `start container ${facts.id}: its pod sandbox is not running`, { cause: err });
+        throw err;
+      }
+      follow(facts.id, facts.logPath, facts.tty);
     },
 
     async stopContainer(req: StopContainerRequest) {
@@ -713,7 +770,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
     async listContainers(req: ListContainersRequest) {
       const f = req.filter;
-      const extra = f?.podSandboxId ? [`${LABELS.sandboxId}=${f.podSandboxId}`] : [];
+      const extra = [...(f?.podSandboxId ? [`${LABELS.sandboxId}=${f.podSandboxId}`] : []), ...dockerLabelFilters(f?.labelSelector)];
       const containers = (await listManaged('container', extra))
         .map(toContainer)
         .filter((c) => !f?.id || c.id === f.id || c.id.startsWith(f.id))
@@ -785,7 +842,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
     async listContainerStats(req: ListContainerStatsRequest) {
       const f = req.filter;
-      const extra = f?.podSandboxId ? [`${LABELS.sandboxId}=${f.podSandboxId}`] : [];
+      const extra = [...(f?.podSandboxId ? [`${LABELS.sandboxId}=${f.podSandboxId}`] : []), ...dockerLabelFilters(f?.labelSelector)];
       const list = (await listManaged('container', extra))
         .filter((c) => c.State === 'running')
         .filter((c) => !f?.id || c.Id === f.id || c.Id.startsWith(f.id))
@@ -868,6 +925,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
   }
 
   async function removeOne(id: string): Promise<void> {
+    made.delete(id);
     await stopFollower(id, 0);
     try {
       await conn.call((d) => d.getContainer(id).remove({ force: true, v: true }));

@@ -6,7 +6,7 @@ import { isCriError } from '@bosun/cri';
 import { dockerodeOptions } from './connection';
 import { criState, dockerTimeToNs, entrypointAndCmd, exitReason, hostResources } from './convert';
 import { toCriError } from './errors';
-import { containerName, fromDockerLabels, LABELS, MANAGED_BY, sandboxName, toDockerLabels } from './labels';
+import { containerName, CRI_LABEL_KEYS, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, sandboxName, toDockerLabels } from './labels';
 import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamp, padTimestamp } from './log-pump';
 
 describe('Kubernetes command/args over image ENTRYPOINT/CMD', () => {
@@ -59,10 +59,59 @@ describe('resources', () => {
 });
 
 describe('labels', () => {
-  it('round-trips CRI labels and annotations and hides internal labels', () => {
-    const docker = toDockerLabels({ app: 'web' }, { 'kubernetes.io/config': 'x' }, { [LABELS.podName]: 'p' });
+  const sandboxOwn = { [LABELS.type]: 'podsandbox', [LABELS.podName]: 'web', [LABELS.podNamespace]: 'default', [LABELS.podUid]: 'u-1', [LABELS.attempt]: '0', [LABELS.createdAt]: '1', [LABELS.network]: 'POD' };
+  const containerOwn = { [LABELS.type]: 'container', [LABELS.podName]: 'web', [LABELS.podNamespace]: 'default', [LABELS.podUid]: 'u-1', [LABELS.containerName]: 'nginx', [LABELS.attempt]: '0', [LABELS.sandboxId]: 'sb-1', [LABELS.logPath]: '/l/0.log' };
+  const kubelet = { 'io.kubernetes.pod.uid': 'u-1', 'io.kubernetes.pod.name': 'web', 'io.kubernetes.pod.namespace': 'default' };
+
+  it.each<[string, Record<string, string>, Record<string, string>, Record<string, string>]>([
+    ['plain labels and annotations', { app: 'web' }, { 'kubernetes.io/config': 'x' }, sandboxOwn],
+    ['no labels at all (the runtime keys stay hidden)', {}, {}, containerOwn],
+    ['the kubelet pod keys on a sandbox', { ...kubelet, app: 'web' }, {}, sandboxOwn],
+    ['the kubelet pod and container keys on a container', { ...kubelet, 'io.kubernetes.container.name': 'nginx' }, { 'io.kubernetes.container.restartCount': '0' }, containerOwn],
+    ['a runtime-only key repeated with its value', { [LABELS.type]: 'container', [LABELS.sandboxId]: 'sb-1' }, {}, containerOwn],
+    ['a runtime key the runtime does not write on this object', { [LABELS.containerName]: 'POD', [LABELS.image]: 'x' }, {}, sandboxOwn],
+    ['a label that looks like an annotation', { 'annotation.kind': 'label' }, { other: 'y' }, sandboxOwn],
+    ['empty values', { empty: '', 'io.kubernetes.pod.uid': 'u-1' }, { blank: '' }, containerOwn],
+  ])('gives back exactly what the caller set: %s', (_n, labels, annotations, own) => {
+    const docker = toDockerLabels(labels, annotations, own);
     expect(docker[LABELS.managedBy]).toBe(MANAGED_BY);
-    expect(fromDockerLabels(docker)).toEqual({ labels: { app: 'web' }, annotations: { 'kubernetes.io/config': 'x' } });
+    for (const [k, v] of Object.entries(own)) expect(docker[k]).toBe(v);
+    expect(fromDockerLabels(docker)).toEqual({ labels, annotations });
+  });
+
+  it.each<[string, Record<string, string>, Record<string, string>, Record<string, string>, RegExp]>([
+    ['a pod uid that is not the sandbox uid', { 'io.kubernetes.pod.uid': 'u-2' }, {}, sandboxOwn, /labels\["io\.kubernetes\.pod\.uid"\]: Invalid value: "u-2": .*writes this key itself, as "u-1"/],
+    ['another object type', { [LABELS.type]: 'podsandbox' }, {}, containerOwn, /labels\["io\.kubernetes\.docker\.type"\]: Invalid value: "podsandbox"/],
+    ['another owner', { [LABELS.managedBy]: 'someone-else' }, {}, containerOwn, /labels\["dev\.bosun\.managed-by"\]/],
+    ['another sandbox id', { [LABELS.sandboxId]: 'sb-2' }, {}, containerOwn, /labels\["io\.kubernetes\.sandbox\.id"\]: Invalid value: "sb-2"/],
+    ['the record of shared keys', { [CRI_LABEL_KEYS]: '[]' }, {}, containerOwn, /labels\["dev\.bosun\.cri-label-keys"\]: .*reserved/],
+    ['a label sharing its Docker key with an annotation', { 'annotation.a': '1' }, { a: '1' }, sandboxOwn, /labels\["annotation\.a"\]: .*annotation "a"/],
+  ])('refuses %s with InvalidArgument naming the key', (_n, labels, annotations, own, message) => {
+    let err: unknown;
+    try {
+      toDockerLabels(labels, annotations, own);
+    } catch (e) {
+      err = e;
+    }
+    expect(isCriError(err, 'InvalidArgument')).toBe(true);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['objects made before the record existed', { [LABELS.podUid]: 'u-1', app: 'x' }],
+    ['a record Docker holds but that is not JSON', { [LABELS.podUid]: 'u-1', [CRI_LABEL_KEYS]: 'not json', app: 'x' }],
+    ['a record that is not a list of strings', { [LABELS.podUid]: 'u-1', [CRI_LABEL_KEYS]: '{"a":1}', app: 'x' }],
+  ])('reads %s as plain labels without the runtime keys', (_n, docker) => {
+    expect(fromDockerLabels(docker)).toEqual({ labels: { app: 'x' }, annotations: {} });
+  });
+
+  it.each<[string, Record<string, string> | undefined, string[]]>([
+    ['no selector', undefined, []],
+    ['the pod uid', { 'io.kubernetes.pod.uid': 'u-1' }, ['io.kubernetes.pod.uid=u-1']],
+    ['a value holding =', { a: 'b=c' }, ['a=b=c']],
+    ['a key holding = (left to the post-filter)', { 'a=b': 'c', d: '' }, ['d=']],
+  ])('turns %s into Docker label filters', (_n, selector, want) => {
+    expect(dockerLabelFilters(selector)).toEqual(want);
   });
 
   it('names Docker objects as cri-dockerd does', () => {

@@ -61,7 +61,7 @@ export class CycleState {
     return this.values[key.slot ?? slotOf(key.name)] as T | undefined;
   }
   /** Removes the value under `key`. */
-  delete(key: StateKey<unknown>): void {
+  delete<T>(key: StateKey<T>): void {
     const slot = key.slot ?? slotOf(key.name);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
