@@ -81,6 +81,31 @@ describe('pod worker', () => {
     expect(h.calls.sort()).toEqual(['listContainers', 'listPodSandbox']);
   });
 
+  it('asks for the status of what a sync just made beside the lists that follow, not after them', async () => {
+    await using h = await setup();
+    await h.env.client.create(pod('web'));
+    await settle(h.agent);
+    const start = h.calls.indexOf('runPodSandbox');
+    expect(start).toBeGreaterThanOrEqual(0);
+    // Each status call is issued before the two lists it accompanies (one round trip),
+    // and each is issued once.
+    expect(h.calls.slice(start)).toEqual([
+      'runPodSandbox',
+      'podSandboxStatus',
+      'listPodSandbox',
+      'listContainers',
+      // The app containers are started side by side.
+      'createContainer',
+      'createContainer',
+      'startContainer',
+      'startContainer',
+      'containerStatus',
+      'containerStatus',
+      'listPodSandbox',
+      'listContainers',
+    ]);
+  });
+
   it('reads the status again once the runtime reports a new state', async () => {
     await using h = await setup();
     await h.env.client.create({ ...pod('job'), metadata: { name: 'job', namespace: 'default', annotations: { 'fake.bosun.dev/exit-after': '2s' } }, spec: { ...pod('job').spec, restartPolicy: 'Never' } });

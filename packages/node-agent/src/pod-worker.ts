@@ -1,6 +1,6 @@
 import { isNotFound, rfc3339, type Clock, type Pod, type TimerHandle, type core } from '@bosun/api';
 import type { Client, EventRecorder, Logger } from '@bosun/apiserver';
-import type { Container, ContainerConfig, ContainerStatus, CriClient, CriInput, LinuxContainerResources, Mount, PodSandbox, PodSandboxConfig } from '@bosun/cri';
+import type { Container, ContainerConfig, ContainerStatus, ContainerStatusResponse, CriClient, CriInput, LinuxContainerResources, Mount, PodSandbox, PodSandboxConfig, PodSandboxStatusResponse } from '@bosun/cri';
 import type { RestartBackoff } from './backoff';
 import { apiEnvSources, containerEnv, expandCommand, resolveContainerEnv, type EnvVar } from './env';
 import { NodeAgentError, isNodeAgentError } from './errors';
@@ -30,6 +30,12 @@ export const CONTAINER_ANNOTATIONS = 'bosun.dev/container-annotations';
 const TEN_MINUTES = 600_000;
 
 /** What every pod worker shares. */
+/** What a sync just created: {@link PodWorker.observe} reads their statuses beside the lists. */
+interface FreshIds {
+  sandboxId?: string;
+  containerIds?: readonly string[];
+}
+
 export interface PodWorkerContext {
   client: Client;
   cri: Pick<CriClient, 'runtime' | 'image'>;
@@ -146,6 +152,8 @@ export class PodWorker {
   private stopped = false;
   /** Set when this sync changed the runtime (created, started or stopped a container): the status must be read again. */
   private changed = false;
+  /** Containers this sync created (their statuses are read beside the next lists). */
+  private created: string[] = [];
   /** Container statuses by id, valid while the listed state is the cached one ({@link PodWorker.observe}). */
   private statusCache = new Map<string, ContainerStatus>();
   private sandboxCache: { id: string; state: string; observed: PodObservation['sandbox'] } | undefined;
@@ -216,13 +224,21 @@ export class PodWorker {
    * one's start time, a ready sandbox's IP), so it is cached per (id, state), as the
    * kubelet's PLEG keeps a pod cache and inspects only what changed.
    */
-  async observe(): Promise<PodObservation> {
+  async observe(fresh: FreshIds = {}): Promise<PodObservation> {
     const rt = this.ctx.cri.runtime;
     const selector = { labelSelector: { [POD_UID_LABEL]: this.uid } };
+    // Statuses of what this sync just made are asked for beside the lists (their state is
+    // new, so they would be asked for after them anyway): one round trip instead of two.
+    const early = new Map<string, Promise<unknown>>();
+    if (fresh.sandboxId) early.set(fresh.sandboxId, rt.podSandboxStatus(fresh.sandboxId).catch(() => null));
+    for (const id of fresh.containerIds ?? []) early.set(id, rt.containerStatus(id).catch(() => null));
     const [sandboxList, list] = await Promise.all([rt.listPodSandbox(selector), rt.listContainers(selector)]);
     const sandboxes = sandboxList.sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0) || b.createdAt - a.createdAt);
     const latest = sandboxes[0];
-    const [sandbox, statuses] = await Promise.all([latest ? this.sandboxStatus(latest) : undefined, Promise.all(list.map((c) => this.containerStatus(c)))]);
+    const [sandbox, statuses] = await Promise.all([
+      latest ? this.sandboxStatus(latest, early.get(latest.id) as Promise<PodSandboxStatusResponse | null> | undefined) : undefined,
+      Promise.all(list.map((c) => this.containerStatus(c, early.get(c.id) as Promise<ContainerStatusResponse | null> | undefined))),
+    ]);
     this.pruneStatusCache(latest, list);
     const containers = new Map<string, ObservedContainer[]>();
     for (const [i, c] of list.entries()) {
@@ -238,20 +254,20 @@ export class PodWorker {
     return { sandbox, containers };
   }
 
-  private async sandboxStatus(latest: PodSandbox): Promise<PodObservation['sandbox']> {
+  private async sandboxStatus(latest: PodSandbox, early?: Promise<PodSandboxStatusResponse | null>): Promise<PodObservation['sandbox']> {
     const cached = this.sandboxCache;
     if (cached && cached.id === latest.id && cached.state === latest.state) return cached.observed;
-    const st = await this.ctx.cri.runtime.podSandboxStatus(latest.id).catch(() => null);
+    const st = await (early ?? this.ctx.cri.runtime.podSandboxStatus(latest.id).catch(() => null));
     const observed = { id: latest.id, ready: st?.status?.state === 'SANDBOX_READY', ip: st?.status?.network?.ip ?? '', attempt: latest.metadata?.attempt ?? 0 };
     // Only a status that was read is cached: a failed read is retried next time.
     this.sandboxCache = st?.status && st.status.state === latest.state ? { id: latest.id, state: latest.state, observed } : undefined;
     return observed;
   }
 
-  private async containerStatus(c: Container): Promise<ContainerStatus | undefined> {
+  private async containerStatus(c: Container, early?: Promise<ContainerStatusResponse | null>): Promise<ContainerStatus | undefined> {
     const cached = this.statusCache.get(c.id);
     if (cached && cached.state === c.state && c.state !== 'CONTAINER_UNKNOWN') return cached;
-    const st = (await this.ctx.cri.runtime.containerStatus(c.id).catch(() => null))?.status ?? undefined;
+    const st = (await (early ?? this.ctx.cri.runtime.containerStatus(c.id).catch(() => null)))?.status ?? undefined;
     if (st) this.statusCache.set(c.id, st);
     else this.statusCache.delete(c.id);
     return st;
@@ -285,7 +301,7 @@ export class PodWorker {
       for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
       const attempt = obs.sandbox ? obs.sandbox.attempt + 1 : 0;
       const created = await this.ctx.cri.runtime.runPodSandbox(sandboxConfig(pod, attempt, this.ctx.logRoot));
-      obs = await this.observe();
+      obs = await this.observe({ sandboxId: created });
       if (!obs.sandbox) {
         // The runtime made a sandbox it does not list for this pod (its labels lost): remove
         // it so the retry does not collide with its name.
@@ -296,10 +312,11 @@ export class PodWorker {
     }
     const sandboxId = obs.sandbox.id;
     this.changed = false;
+    this.created = [];
     const initState = await this.syncInitContainers(pod, obs, sandboxId);
     if (initState === 'done') await this.syncAppContainers(pod, obs, sandboxId);
     // What this sync started shows in the status it posts now, not a relist later.
-    if (this.changed) obs = await this.observe();
+    if (this.changed) obs = await this.observe({ containerIds: this.created });
     this.trackProbes(pod, obs);
     await this.gcContainers(obs);
     const status = await this.updateStatus(pod, obs);
@@ -507,6 +524,7 @@ export class PodWorker {
       return;
     }
     this.changed = true;
+    this.created.push(id);
     events.event(pod, 'Normal', 'Created', `Created container ${spec.name}`);
     try {
       await rt.startContainer(id);
