@@ -11,10 +11,11 @@
  *   the difference is an upper bound on the SDK's own overhead.
  * - containerd: a private containerd (test/support/containerd.ts) with the bridge CNI;
  *   Bosun through `createCluster({ runtime: { criEndpoint } })`, same measure. Raw, in the
- *   same run: `ctr run -d` of the same image and command (returns once the task has
+ *   same run and interleaved pod by pod with the Bosun side: `ctr run -d` of the same image and command (returns once the task has
  *   started; no pod sandbox, no CNI), and the bare CRI sequence RunPodSandbox →
  *   CreateContainer → StartContainer through `CriClient` (what `crictl runp/create/start`
- *   does: pause sandbox and CNI included, no API server, scheduler, watch or node agent).
+ *   does: pause sandbox and CNI included, no API server, scheduler, watch or node agent) —
+ *   the target is judged against this one.
  * - Docker: a private dockerd (test/support/dockerd.ts) with busybox imported; Bosun
  *   through `createCluster({ runtime: { docker } })` (runtime-docker: sandbox container,
  *   bridge CNI per node, app container). Raw, in the same run and interleaved pod by pod
@@ -287,55 +288,50 @@ async function criCleanup(cri: CriClient, sandboxes: readonly string[]): Promise
   }
 }
 
-/** The bare CRI sequence on `endpoint`, pods one at a time; returns the samples. */
-async function criStartups(endpoint: string, logRoot: string): Promise<{ samples: number[] }> {
-  const cri = createCriClient(endpoint);
-  const sandboxes: string[] = [];
-  try {
-    return { samples: await sample((i) => criStartup(cri, logRoot, BUSYBOX_IMAGE, i, sandboxes)) };
-  } finally {
-    await criCleanup(cri, sandboxes);
-    cri.close();
-  }
-}
-
 async function containerd(): Promise<BenchResult[]> {
   const why = containerdUnavailable();
   if (why) return skipped('containerd', why);
   let ctrd: ContainerdHandle | undefined;
   const log = keeping();
   let cluster: Cluster | undefined;
+  let starter: PodStarter | undefined;
+  let cri: CriClient | undefined;
+  const sandboxes: string[] = [];
+  const ctrIds: string[] = [];
   const logRoot = mkdtempSync(join(tmpdir(), 'bosun-bench-crilogs-'));
   try {
     ctrd = await startContainerd({ bridge: 'bosunbench0', subnet: '10.88.90.0/23' });
-    const raw: number[] = [];
-    const ids: string[] = [];
-    try {
-      raw.push(
-        ...(await sample(async (i) => {
-          const id = `rawctr-${i}`;
-          ids.push(id);
-          await ctrRun(ctrd!.address, id);
-        })),
-      );
-    } finally {
-      for (const id of ids) await ctrRemove(ctrd.address, id);
-    }
-    const cri = await criStartups(ctrd.endpoint, logRoot);
-    cluster = await createCluster({ nodes: 1, runtime: { criEndpoint: ctrd.endpoint }, clusterCIDR: '10.232.0.0/16', logger: log.logger } satisfies ClusterOptions);
-    const bosun = stats(await bosunStartups(cluster, 'ctrd', BUSYBOX_IMAGE, log.warnings));
+    const c = ctrd;
+    const byCtr: Side = {
+      label: 'raw `ctr run -d` (no sandbox, no CNI)',
+      async start(i) {
+        const id = `rawctr-${i}`;
+        ctrIds.push(id);
+        await ctrRun(c.address, id);
+      },
+    };
+    const criClient = createCriClient(c.endpoint);
+    cri = criClient;
+    const byCri: Side = { label: 'raw CRI RunPodSandbox+Create+StartContainer (bridge CNI)', start: (i) => criStartup(criClient, logRoot, BUSYBOX_IMAGE, i, sandboxes) };
+    cluster = await createCluster({ nodes: 1, runtime: { criEndpoint: c.endpoint }, clusterCIDR: '10.232.0.0/16', logger: log.logger } satisfies ClusterOptions);
+    starter = bosunStarter(cluster, 'ctrd', BUSYBOX_IMAGE, log.warnings);
+    const bosunSide: Side = { label: 'Bosun', start: (i) => starter!.start(i) };
+    const [bosun, ...raws] = (await interleaved([bosunSide, byCtr, byCri])).map(stats);
     return rows(
       'containerd',
-      bosun,
-      [
-        { label: 'raw `ctr run -d` (no sandbox, no CNI)', s: stats(raw) },
-        { label: 'raw CRI RunPodSandbox+Create+StartContainer (bridge CNI)', s: stats(cri.samples) },
-      ],
-      `target ≤ 30 ms over raw p50; containerd ${containerdVersion()} with the bridge CNI, image present, one container; createCluster({ runtime: { criEndpoint } }), pods one at a time, create call → Running seen by a watch; \`ctr run\` times include the ctr client's own start`,
+      bosun!,
+      [byCtr, byCri].map((side, k) => ({ label: side.label, s: raws[k]! })),
+      `target ≤ 30 ms over the raw CRI pod's p50 (same sandbox + bridge CNI + app container through the same CRI socket); containerd ${containerdVersion()} with the bridge CNI, image present, one container; createCluster({ runtime: { criEndpoint } }), pods one at a time, create call → Running seen by a watch; \`ctr run\` times include the ctr client's own start; sides interleaved pod by pod`,
       'target p99 ≤ 2 s with bridge CNI',
     );
   } finally {
+    await starter?.close();
     await cluster?.stop().catch(() => undefined);
+    if (cri) {
+      await criCleanup(cri, sandboxes);
+      cri.close();
+    }
+    if (ctrd) for (const id of ctrIds) await ctrRemove(ctrd.address, id);
     await ctrd?.stop();
     rmSync(logRoot, { recursive: true, force: true });
   }
