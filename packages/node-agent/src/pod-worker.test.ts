@@ -81,19 +81,19 @@ describe('pod worker', () => {
     expect(h.calls.sort()).toEqual(['listContainers', 'listPodSandbox']);
   });
 
-  it('asks for the status of what a sync just made beside the lists that follow, not after them', async () => {
+  it('starts a new pod with one CRI round trip per step: no relist before the containers, their statuses beside the last lists', async () => {
     await using h = await setup();
     await h.env.client.create(pod('web'));
     await settle(h.agent);
     const start = h.calls.indexOf('runPodSandbox');
     expect(start).toBeGreaterThanOrEqual(0);
-    // Each status call is issued before the two lists it accompanies (one round trip),
-    // and each is issued once.
+    // The pod's first sandbox is read by its status alone (nothing else of the pod to
+    // list); each container status is issued before the two lists it accompanies (one
+    // round trip), and each is issued once. That relist also checks the runtime lists
+    // the new sandbox under the pod's uid.
     expect(h.calls.slice(start)).toEqual([
       'runPodSandbox',
       'podSandboxStatus',
-      'listPodSandbox',
-      'listContainers',
       // The app containers are started side by side.
       'createContainer',
       'createContainer',

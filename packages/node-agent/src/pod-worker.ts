@@ -297,26 +297,32 @@ export class PodWorker {
     if (!(await this.setUpVolumes(pod, obs))) return;
     const overLimit = await this.ctx.volumes.emptyDirOverLimit(pod);
     if (overLimit) return this.evict(pod, overLimit);
+    // A sandbox this sync made and has not yet seen listed under the pod's uid.
+    let unlisted: string | undefined;
     if (!obs.sandbox?.ready) {
       for (const arr of obs.containers.values()) for (const c of arr) if (c.status.state === 'CONTAINER_RUNNING') await this.ctx.cri.runtime.stopContainer(c.status.id, 0);
       const attempt = obs.sandbox ? obs.sandbox.attempt + 1 : 0;
       const created = await this.ctx.cri.runtime.runPodSandbox(sandboxConfig(pod, attempt, this.ctx.logRoot));
-      obs = await this.observe({ sandboxId: created });
-      if (!obs.sandbox) {
-        // The runtime made a sandbox it does not list for this pod (its labels lost): remove
-        // it so the retry does not collide with its name.
-        await this.ctx.cri.runtime.stopPodSandbox(created).catch(() => undefined);
-        await this.ctx.cri.runtime.removePodSandbox(created).catch(() => undefined);
-        throw new NodeAgentError('Sandbox', `the runtime created sandbox ${created} for pod ${this.describe()} but does not list it under the pod's uid label; removed it`);
+      const fresh = !obs.sandbox && obs.containers.size === 0 ? await this.freshSandbox(created) : undefined;
+      if (fresh) {
+        // The pod's first sandbox: nothing else of the pod to list, so its status is all
+        // there is to read (as the kubelet reads PodSandboxStatus after RunPodSandbox). That
+        // the runtime lists it under the pod's uid is checked by the relist below.
+        obs = { sandbox: fresh, containers: new Map() };
+        unlisted = created;
+      } else {
+        obs = await this.observe({ sandboxId: created });
+        if (!obs.sandbox) await this.unlistedSandbox(created);
       }
     }
-    const sandboxId = obs.sandbox.id;
+    const sandboxId = obs.sandbox!.id;
     this.changed = false;
     this.created = [];
     const initState = await this.syncInitContainers(pod, obs, sandboxId);
     if (initState === 'done') await this.syncAppContainers(pod, obs, sandboxId);
     // What this sync started shows in the status it posts now, not a relist later.
-    if (this.changed) obs = await this.observe({ containerIds: this.created });
+    if (this.changed || unlisted) obs = await this.observe({ containerIds: this.created });
+    if (unlisted && obs.sandbox?.id !== unlisted) await this.unlistedSandbox(unlisted);
     this.trackProbes(pod, obs);
     await this.gcContainers(obs);
     const status = await this.updateStatus(pod, obs);
@@ -325,6 +331,25 @@ export class PodWorker {
       this.ctx.probes.retain(this.uid, new Set());
       await this.ctx.cri.runtime.stopPodSandbox(sandboxId);
     }
+  }
+
+  /** The status of a sandbox just made, as {@link PodWorker.observe} reports it; undefined unless it reads back ready. */
+  private async freshSandbox(id: string): Promise<PodObservation['sandbox'] | undefined> {
+    const st = (await this.ctx.cri.runtime.podSandboxStatus(id).catch(() => null))?.status;
+    if (st?.state !== 'SANDBOX_READY') return undefined;
+    const observed = { id, ready: true, ip: st.network?.ip ?? '', attempt: st.metadata?.attempt ?? 0 };
+    this.sandboxCache = { id, state: st.state, observed };
+    return observed;
+  }
+
+  /**
+   * The runtime made a sandbox it does not list for this pod (its labels lost): removes it
+   * (and what runs in it) so the retry does not collide with its name, and fails the sync.
+   */
+  private async unlistedSandbox(created: string): Promise<never> {
+    await this.ctx.cri.runtime.stopPodSandbox(created).catch(() => undefined);
+    await this.ctx.cri.runtime.removePodSandbox(created).catch(() => undefined);
+    throw new NodeAgentError('Sandbox', `the runtime created sandbox ${created} for pod ${this.describe()} but does not list it under the pod's uid label; removed it`);
   }
 
   /** Mounts (or refreshes) the pod's volumes; on failure reports FailedMount, posts the status and retries with back-off. */
