@@ -132,6 +132,25 @@ suite(`runtime-docker against a private dockerd${unavailable ? ` (skipped: ${una
     expect((await cri.runtime.containerStatus(id)).status!.logPath).toBe(join(sc.logDirectory!, 'talker', '0.log'));
   });
 
+  it('keeps every log line when the follow stream is cut at exit (no grace): the rest is read once more, nothing twice', async () => {
+    const cut = make({ logDrainGraceMs: 0 });
+    const c = createInProcessCriClient(cut);
+    try {
+      const sc = sandbox();
+      const sid = await c.runtime.runPodSandbox(sc);
+      const id = await c.runtime.createContainer(sid, container('burst', ['sh', '-c', 'seq 1 3000; printf tail']), sc);
+      await c.runtime.startContainer(id);
+      const text = await until(() => `3001 log lines (have ${logOf(sc, 'burst').split('\n').filter(Boolean).length})`, () => {
+        const t = logOf(sc, 'burst');
+        return t.split('\n').filter(Boolean).length >= 3001 && t;
+      });
+      const contents = text.trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
+      expect(contents).toEqual([...Array.from({ length: 3000 }, (_, i) => `stdout F ${i + 1}`), 'stdout F tail']);
+    } finally {
+      await cut.close();
+    }
+  });
+
   it.each<[string, string, number, string]>([
     ['exit 0 as Completed', 'exit 0', 0, 'Completed'],
     ['exit 3 as Error', 'exit 3', 3, 'Error'],

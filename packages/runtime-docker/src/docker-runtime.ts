@@ -88,6 +88,11 @@ export interface DockerRuntimeOptions extends DockerEndpointOptions {
   runtimeName?: string;
   /** Receives background failures (log followers, cleanup). Default: ignored. */
   onError?: (err: unknown) => void;
+  /**
+   * How long a log follower waits, once its container exited, for Docker's follow stream
+   * to end by itself (2 s); after that it is cut and the rest read without following.
+   */
+  logDrainGraceMs?: number;
 }
 
 /** A CRI runtime over Docker Engine: the full RuntimeService and ImageService, plus lifecycle. */
@@ -147,6 +152,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
   const conn = new DockerConnection(opts, { clock, ...opts.reconnect });
   const sandboxImage = opts.sandboxImage ?? 'busybox:latest';
   const sandboxCommand = opts.sandboxCommand ?? ['sleep', '2147483647'];
+  const logDrainGraceMs = opts.logDrainGraceMs ?? LOG_DRAIN_GRACE_MS;
   const followers = new Map<string, Follower>();
   const cniResults = new Map<string, CniResult>();
   const pendingLists = new Map<string, Promise<Docker.ContainerInfo[]>>();
@@ -308,17 +314,29 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         const last = lastLogTimestamp(logPath);
         const stream = (await conn.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(last ? { since: dockerSince(last) as unknown as number } : {}) })) as NodeJS.ReadableStream;
         f.stream = stream;
-        const pumped = pumpLogs(stream, file, tty);
+        const sink = logSink(file, tty);
+        const pumped = pumpLogs(stream, sink).then(() => 'ended' as const);
         // Docker may keep a follow stream open after the container exited (a race in the
         // daemon's log watcher): once `docker wait` says it exited, the stream gets a
         // grace period to deliver the rest and end, then is closed.
         const exited = conn.docker
           .getContainer(id)
           .wait({ condition: 'not-running', abortSignal: f.abort.signal })
-          .then(() => clock.sleep(LOG_DRAIN_GRACE_MS))
-          .catch(() => new Promise<void>(() => undefined));
-        await Promise.race([pumped, exited]);
+          .then(() => clock.sleep(logDrainGraceMs))
+          .then(() => 'exited' as const)
+          .catch(() => new Promise<never>(() => undefined));
+        const how = await Promise.race([pumped, exited]);
         (stream as { destroy?: () => void }).destroy?.();
+        if (how === 'exited') {
+          // The stream was cut, not ended: what it had not delivered yet (on a loaded
+          // daemon, the last lines, often a final line without a newline) is read once
+          // more without following, from the last line written (`since` is inclusive;
+          // the file skips lines it already has).
+          const since = file.lastTimestamp;
+          const rest = (await conn.docker.getContainer(id).logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(since ? { since: dockerSince(since) as unknown as number } : {}) })) as unknown as Buffer;
+          // A fresh demuxer: the cut stream may have stopped inside a frame.
+          if (Buffer.isBuffer(rest)) logSink(file, tty)(rest);
+        }
       } catch (err) {
         if (dockerStatus(err) !== 404) onError(err);
       } finally {
@@ -329,18 +347,23 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
     })();
   }
 
-  function pumpLogs(stream: NodeJS.ReadableStream, file: CriLogFile, tty: boolean): Promise<void> {
+  /** Writes chunks of a container's Docker log stream (multiplexed frames, or raw text with a tty) to its CRI log file. */
+  function logSink(file: CriLogFile, tty: boolean): (chunk: Buffer) => void {
     const demux = new FrameDemuxer((s, payload) => {
       for (const msg of splitMessages(payload.toString('utf8'))) file.write(s, msg);
     });
     let ttyRest = '';
+    return (chunk) => {
+      if (!tty) return demux.push(chunk);
+      const parts = (ttyRest + chunk.toString('utf8')).split(/(?<=\n)/);
+      ttyRest = parts[parts.length - 1]!.endsWith('\n') ? '' : parts.pop()!;
+      for (const p of parts) file.write('stdout', p.replace(/\r\n$/, '\n'));
+    };
+  }
+
+  function pumpLogs(stream: NodeJS.ReadableStream, sink: (chunk: Buffer) => void): Promise<void> {
     return new Promise((resolve) => {
-      stream.on('data', (chunk: Buffer) => {
-        if (!tty) return demux.push(chunk);
-        const parts = (ttyRest + chunk.toString('utf8')).split(/(?<=\n)/);
-        ttyRest = parts[parts.length - 1]!.endsWith('\n') ? '' : parts.pop()!;
-        for (const p of parts) file.write('stdout', p.replace(/\r\n$/, '\n'));
-      });
+      stream.on('data', sink);
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', (err) => {

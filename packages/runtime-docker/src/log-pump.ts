@@ -130,6 +130,11 @@ export class CriLogFile {
     this.append(`${h.ts} ${stream} ${tag} ${h.content}\n`);
   }
 
+  /** The timestamp of the newest line written or held back ('' before the first). */
+  get lastTimestamp(): string {
+    return this.last;
+  }
+
   /** Writes one Docker log message of `stream`. */
   write(stream: LogStream, message: string): void {
     const l = criLineFromDockerMessage(stream, message);
