@@ -40,7 +40,7 @@ import { DockerConnection, type DockerEndpointOptions, type ReconnectBackoff } f
 import { bindMounts, criMounts, criResources, criState, dockerTimeToNs, entrypointAndCmd, exitReason, hostResources, securityFields } from './convert';
 import { dockerMessage, dockerStatus, toCriError } from './errors';
 import { containerName, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, matchesSelector, sandboxName, toDockerLabels } from './labels';
-import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamp, splitMessages } from './log-pump';
+import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamps, splitMessages } from './log-pump';
 
 /** Options of {@link createDockerRuntime}. */
 export interface DockerRuntimeOptions extends DockerEndpointOptions {
@@ -306,12 +306,12 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
   function follow(id: string, logPath: string, tty: boolean): void {
     if (!logPath || followers.has(id) || closed) return;
-    const file = new CriLogFile(logPath, lastLogTimestamp(logPath) ?? '');
+    const file = new CriLogFile(logPath, lastLogTimestamps(logPath));
     const f: Follower = { file, abort: new AbortController(), done: Promise.resolve() };
     followers.set(id, f);
     f.done = (async () => {
       try {
-        const last = lastLogTimestamp(logPath);
+        const last = file.resumeFrom;
         const stream = (await conn.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(last ? { since: dockerSince(last) as unknown as number } : {}) })) as NodeJS.ReadableStream;
         f.stream = stream;
         const sink = logSink(file, tty);
@@ -332,7 +332,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
           // daemon, the last lines, often a final line without a newline) is read once
           // more without following, from the last line written (`since` is inclusive;
           // the file skips lines it already has).
-          const since = file.lastTimestamp;
+          const since = file.resumeFrom;
           const rest = (await conn.docker.getContainer(id).logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(since ? { since: dockerSince(since) as unknown as number } : {}) })) as unknown as Buffer;
           // A fresh demuxer: the cut stream may have stopped inside a frame.
           if (Buffer.isBuffer(rest)) logSink(file, tty)(rest);

@@ -7,7 +7,7 @@ import { dockerodeOptions } from './connection';
 import { criState, dockerTimeToNs, entrypointAndCmd, exitReason, hostResources } from './convert';
 import { toCriError } from './errors';
 import { containerName, CRI_LABEL_KEYS, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, sandboxName, toDockerLabels } from './labels';
-import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamp, padTimestamp } from './log-pump';
+import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamp, lastLogTimestamps, padTimestamp } from './log-pump';
 
 describe('Kubernetes command/args over image ENTRYPOINT/CMD', () => {
   it.each<[string, string[], string[], ReturnType<typeof entrypointAndCmd>]>([
@@ -198,6 +198,36 @@ describe('CRI log files from docker logs', () => {
       resumed.write('stdout', '2026-01-01T00:00:00.5Z new\n');
       resumed.close();
       expect(readFileSync(path, 'utf8').trim().split('\n').slice(-1)).toEqual(['2026-01-01T00:00:00.500000000Z stdout F new']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a stderr line delivered after a later stdout line (one watermark per stream), and resumes from the older stream', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-docker-log-'));
+    try {
+      const path = join(dir, 'c', '0.log');
+      const f = new CriLogFile(path);
+      // Docker's follow stream: stdout "one" and "three" arrive before stderr "two".
+      f.write('stdout', '2026-01-01T00:00:00.1Z one\n');
+      f.write('stdout', '2026-01-01T00:00:00.3Z three\n');
+      f.write('stderr', '2026-01-01T00:00:00.2Z two\n');
+      f.write('stderr', '2026-01-01T00:00:00.2Z two\n'); // a replay of stderr's last line
+      expect(f.resumeFrom).toBe('2026-01-01T00:00:00.200000000Z');
+      f.close();
+      const contents = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
+      expect(contents).toEqual(['stdout F one', 'stdout F three', 'stderr F two']);
+      expect(lastLogTimestamps(path)).toEqual({ stdout: '2026-01-01T00:00:00.300000000Z', stderr: '2026-01-01T00:00:00.200000000Z' });
+      // A follower resumed from the file replays from the older stream's line and writes only what is new.
+      const resumed = new CriLogFile(path, lastLogTimestamps(path));
+      resumed.write('stderr', '2026-01-01T00:00:00.2Z two\n');
+      resumed.write('stdout', '2026-01-01T00:00:00.3Z three\n');
+      resumed.write('stderr', '2026-01-01T00:00:00.25Z late\n');
+      resumed.close();
+      expect(readFileSync(path, 'utf8').trim().split('\n').slice(3).map((l) => l.split(' ').slice(1).join(' '))).toEqual(['stderr F late']);
+      const empty = new CriLogFile(join(dir, 'other.log'));
+      expect(empty.resumeFrom).toBe('');
+      empty.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

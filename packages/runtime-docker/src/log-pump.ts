@@ -60,9 +60,11 @@ export function splitMessages(payload: string): string[] {
   return payload.split(/(?<=\n)/).filter(Boolean);
 }
 
-/** The timestamp of the last line of a CRI log file, or undefined (no file, empty, unreadable). */
-export function lastLogTimestamp(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT[\d:.]+Z$/;
+
+/** The last 64 KiB of a CRI log file, as lines ([] when there is no file or it is unreadable). */
+function tailLines(path: string): string[] {
+  if (!existsSync(path)) return [];
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
@@ -70,15 +72,30 @@ export function lastLogTimestamp(path: string): string | undefined {
     const len = Math.min(size, 64 * 1024);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter(Boolean);
-    const last = lines[lines.length - 1];
-    const ts = last?.slice(0, last.indexOf(' '));
-    return ts && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(ts) ? ts : undefined;
+    return buf.toString('utf8').split('\n').filter(Boolean);
   } catch {
-    return undefined;
+    return [];
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The timestamp of the last line of a CRI log file, or undefined (no file, empty, unreadable). */
+export function lastLogTimestamp(path: string): string | undefined {
+  const lines = tailLines(path);
+  const last = lines[lines.length - 1];
+  const ts = last?.slice(0, last.indexOf(' '));
+  return ts && TIMESTAMP.test(ts) ? ts : undefined;
+}
+
+/** The timestamp of the last stdout line and of the last stderr line of a CRI log file (within its last 64 KiB). */
+export function lastLogTimestamps(path: string): Partial<Record<LogStream, string>> {
+  const out: Partial<Record<LogStream, string>> = {};
+  for (const line of tailLines(path)) {
+    const [ts, stream] = line.split(' ', 2);
+    if ((stream === 'stdout' || stream === 'stderr') && ts && TIMESTAMP.test(ts)) out[stream] = ts;
+  }
+  return out;
 }
 
 /** Docker's `since` for a padded RFC 3339 timestamp: `<seconds>.<nanoseconds>`. */
@@ -98,15 +115,30 @@ export function dockerSince(ts: string): string {
  */
 export class CriLogFile {
   private fd: number | undefined;
-  private last: string;
+  // Per stream: Docker stamps each stream's lines in order, but a follow stream may
+  // deliver a stderr line after a later stdout one (two copiers), so one watermark for
+  // both would drop it as a replay.
+  private readonly last: Record<LogStream, string>;
   private readonly held: Partial<Record<LogStream, { ts: string; content: string }>> = {};
 
+  /** `after`: the last timestamp already in the file, for both streams or per stream (see {@link lastLogTimestamps}). */
   constructor(
     readonly path: string,
-    after = '',
+    after: string | Partial<Record<LogStream, string>> = '',
   ) {
-    this.last = after;
+    this.last = typeof after === 'string' ? { stdout: after, stderr: after } : { stdout: after.stdout ?? '', stderr: after.stderr ?? '' };
     this.open();
+  }
+
+  /**
+   * Where a replay must start (`since`, inclusive) so that neither stream misses a line:
+   * the older of the two streams' last timestamps, or of the one seen when only one has
+   * written ('' before any line).
+   */
+  get resumeFrom(): string {
+    const { stdout, stderr } = this.last;
+    if (!stdout || !stderr) return stdout || stderr;
+    return stdout < stderr ? stdout : stderr;
   }
 
   private open(): void {
@@ -130,18 +162,13 @@ export class CriLogFile {
     this.append(`${h.ts} ${stream} ${tag} ${h.content}\n`);
   }
 
-  /** The timestamp of the newest line written or held back ('' before the first). */
-  get lastTimestamp(): string {
-    return this.last;
-  }
-
   /** Writes one Docker log message of `stream`. */
   write(stream: LogStream, message: string): void {
     const l = criLineFromDockerMessage(stream, message);
     // Docker stamps each line in nanoseconds, so a line not newer than the last one
     // written is a replay from `since` (which is inclusive), not a new line.
-    if (!l || l.ts <= this.last || this.fd === undefined) return;
-    this.last = l.ts;
+    if (!l || l.ts <= this.last[stream] || this.fd === undefined) return;
+    this.last[stream] = l.ts;
     this.releaseHeld(stream, 'P');
     if (l.partial) this.held[stream] = { ts: l.ts, content: l.content };
     else this.append(l.line);
