@@ -5,6 +5,7 @@ import { RealClock, type Clock } from '@bosun/api';
 import type { CniClient, CniResult, CniRuntimeConfigInput } from '@bosun/cni';
 import {
   CriError,
+  criLabelsMatch,
   isCriError,
   type Container,
   type ContainerConfig,
@@ -39,7 +40,7 @@ import {
 import { DockerConnection, type DockerEndpointOptions, type ReconnectBackoff } from './connection';
 import { bindMounts, criMounts, criResources, criState, dockerTimeToNs, entrypointAndCmd, exitReason, hostResources, securityFields } from './convert';
 import { dockerMessage, dockerStatus, toCriError } from './errors';
-import { containerName, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, matchesSelector, sandboxName, toDockerLabels } from './labels';
+import { containerName, dockerLabelFilters, fromDockerLabels, LABELS, MANAGED_BY, sandboxName, toDockerLabels } from './labels';
 import { CriLogFile, dockerSince, FrameDemuxer, lastLogTimestamps, splitMessages } from './log-pump';
 
 /** Options of {@link createDockerRuntime}. */
@@ -304,6 +305,12 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
 
   // ---- logs ----
 
+  /** `docker logs` options for both streams with timestamps, from where `file` must resume (`since` is inclusive; the file skips what it has). */
+  function logsFrom(file: CriLogFile): { stdout: true; stderr: true; timestamps: true; since?: number } {
+    const since = file.resumeFrom;
+    return { stdout: true, stderr: true, timestamps: true, ...(since ? { since: dockerSince(since) as unknown as number } : {}) };
+  }
+
   function follow(id: string, logPath: string, tty: boolean): void {
     if (!logPath || followers.has(id) || closed) return;
     const file = new CriLogFile(logPath, lastLogTimestamps(logPath));
@@ -311,8 +318,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
     followers.set(id, f);
     f.done = (async () => {
       try {
-        const last = file.resumeFrom;
-        const stream = (await conn.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(last ? { since: dockerSince(last) as unknown as number } : {}) })) as NodeJS.ReadableStream;
+        const stream = (await conn.docker.getContainer(id).logs({ follow: true, ...logsFrom(file) })) as NodeJS.ReadableStream;
         f.stream = stream;
         const sink = logSink(file, tty);
         const pumped = pumpLogs(stream, sink).then(() => 'ended' as const);
@@ -332,8 +338,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
           // daemon, the last lines, often a final line without a newline) is read once
           // more without following, from the last line written (`since` is inclusive;
           // the file skips lines it already has).
-          const since = file.resumeFrom;
-          const rest = (await conn.docker.getContainer(id).logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(since ? { since: dockerSince(since) as unknown as number } : {}) })) as unknown as Buffer;
+          const rest = (await conn.docker.getContainer(id).logs({ follow: false, ...logsFrom(file) })) as unknown as Buffer;
           // A fresh demuxer: the cut stream may have stopped inside a frame.
           if (Buffer.isBuffer(rest)) logSink(file, tty)(rest);
         }
@@ -698,7 +703,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         .map(toPodSandbox)
         .filter((s) => !f?.id || s.id === f.id || s.id.startsWith(f.id))
         .filter((s) => !f?.state || s.state === f.state.state)
-        .filter((s) => matchesSelector(s.labels, f?.labelSelector));
+        .filter((s) => criLabelsMatch(s.labels, f?.labelSelector));
       return { items };
     },
 
@@ -798,7 +803,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
         .map(toContainer)
         .filter((c) => !f?.id || c.id === f.id || c.id.startsWith(f.id))
         .filter((c) => !f?.state || c.state === f.state.state)
-        .filter((c) => matchesSelector(c.labels, f?.labelSelector));
+        .filter((c) => criLabelsMatch(c.labels, f?.labelSelector));
       return { containers };
     },
 
@@ -869,7 +874,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
       const list = (await listManaged('container', extra))
         .filter((c) => c.State === 'running')
         .filter((c) => !f?.id || c.Id === f.id || c.Id.startsWith(f.id))
-        .filter((c) => matchesSelector(fromDockerLabels(c.Labels).labels, f?.labelSelector));
+        .filter((c) => criLabelsMatch(fromDockerLabels(c.Labels).labels, f?.labelSelector));
       return { stats: await Promise.all(list.map((c) => statsOf(c))) };
     },
 

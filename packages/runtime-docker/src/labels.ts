@@ -1,4 +1,4 @@
-import { CriError, criLabelsMatch } from '@bosun/cri';
+import { CriError } from '@bosun/cri';
 
 /**
  * The labels that map Docker objects back to CRI objects, so the runtime keeps no state
@@ -106,15 +106,10 @@ export function fromDockerLabels(docker: Record<string, string> | undefined): { 
   return { labels, annotations };
 }
 
-/** True when every key of `selector` is in `labels` with the same value. */
-export function matchesSelector(labels: Record<string, string>, selector: Record<string, string> | undefined | null): boolean {
-  return criLabelsMatch(labels, selector);
-}
-
 /**
  * Docker `label=` filters that narrow `docker ps` to a CRI label selector. They are a
  * superset of the answer (Docker also matches a key the runtime wrote for itself), so the
- * result is still checked with {@link matchesSelector}; a key holding `=` is left to that
+ * result is still checked with `criLabelsMatch`; a key holding `=` is left to that
  * check, since Docker's filter splits on the first `=`.
  */
 export function dockerLabelFilters(selector: Record<string, string> | undefined | null): string[] {
