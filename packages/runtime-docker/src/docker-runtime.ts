@@ -134,6 +134,14 @@ interface Follower {
 const NS_PER_MS = 1e6;
 /** How long a log stream may stay open after its container exited. */
 const LOG_DRAIN_GRACE_MS = 2000;
+/**
+ * After a cut log stream, the pause between reads of the rest: dockerd's log copier can
+ * write a container's last output (a final line without a newline, what was still in
+ * the pipe) just after `docker wait` returned, so the rest is read again until a read
+ * brings nothing new (at most {@link LOG_CATCH_UP_READS} reads).
+ */
+const LOG_CATCH_UP_PAUSE_MS = 250;
+const LOG_CATCH_UP_READS = 5;
 const CHECKPOINT_SUFFIX = '.sandbox.json';
 
 /**
@@ -338,9 +346,14 @@ export function createDockerRuntime(opts: DockerRuntimeOptions = {}): DockerRunt
           // daemon, the last lines, often a final line without a newline) is read once
           // more without following, from the last line written (`since` is inclusive;
           // the file skips lines it already has).
-          const rest = (await conn.docker.getContainer(id).logs({ follow: false, ...logsFrom(file) })) as unknown as Buffer;
-          // A fresh demuxer: the cut stream may have stopped inside a frame.
-          if (Buffer.isBuffer(rest)) logSink(file, tty)(rest);
+          for (let read = 0; read < LOG_CATCH_UP_READS; read++) {
+            if (read > 0) await clock.sleep(LOG_CATCH_UP_PAUSE_MS);
+            const before = file.accepted;
+            const rest = (await conn.docker.getContainer(id).logs({ follow: false, ...logsFrom(file) })) as unknown as Buffer;
+            // A fresh demuxer each time: the cut stream may have stopped inside a frame.
+            if (Buffer.isBuffer(rest)) logSink(file, tty)(rest);
+            if (read > 0 && file.accepted === before) break;
+          }
         }
       } catch (err) {
         if (dockerStatus(err) !== 404) onError(err);

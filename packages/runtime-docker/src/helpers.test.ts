@@ -214,6 +214,7 @@ describe('CRI log files from docker logs', () => {
       f.write('stderr', '2026-01-01T00:00:00.2Z two\n');
       f.write('stderr', '2026-01-01T00:00:00.2Z two\n'); // a replay of stderr's last line
       expect(f.resumeFrom).toBe('2026-01-01T00:00:00.200000000Z');
+      expect(f.accepted).toBe(3); // the replay is not counted
       f.close();
       const contents = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
       expect(contents).toEqual(['stdout F one', 'stdout F three', 'stderr F two']);

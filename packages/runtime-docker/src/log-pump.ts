@@ -119,6 +119,7 @@ export class CriLogFile {
   // deliver a stderr line after a later stdout one (two copiers), so one watermark for
   // both would drop it as a replay.
   private readonly last: Record<LogStream, string>;
+  private taken = 0;
   private readonly held: Partial<Record<LogStream, { ts: string; content: string }>> = {};
 
   /** `after`: the last timestamp already in the file, for both streams or per stream (see {@link lastLogTimestamps}). */
@@ -128,6 +129,11 @@ export class CriLogFile {
   ) {
     this.last = typeof after === 'string' ? { stdout: after, stderr: after } : { stdout: after.stdout ?? '', stderr: after.stderr ?? '' };
     this.open();
+  }
+
+  /** How many messages were taken (written or held back); replays are not counted. */
+  get accepted(): number {
+    return this.taken;
   }
 
   /**
@@ -169,6 +175,7 @@ export class CriLogFile {
     // written is a replay from `since` (which is inclusive), not a new line.
     if (!l || l.ts <= this.last[stream] || this.fd === undefined) return;
     this.last[stream] = l.ts;
+    this.taken++;
     this.releaseHeld(stream, 'P');
     if (l.partial) this.held[stream] = { ts: l.ts, content: l.content };
     else this.append(l.line);
